@@ -1,0 +1,99 @@
+package org.sparknn.nn;
+
+import java.util.List;
+
+/**
+ * Population statistics for BN inference, written into the store's state.
+ * <ul>
+ * <li>Running exponential average, updated once per optimizer step from the statistics of the
+ * global batch: mean <- (1-m) mean + m batchMean, var <- (1-m) var + m unbiasedBatchVar.</li>
+ * <li>The exact estimator (batch-normalization paper, Algorithm 2): over a pass of training
+ * batches with fixed weights, E[x] = average of the batch means and Var[x] = m/(m-1) times the
+ * average of the (biased) batch variances, m being the batch size. Batches of different sizes
+ * each get their own m/(m-1); batches of one sample carry no variance and are skipped.</li>
+ * </ul>
+ */
+public final class BnPopulation {
+    private BnPopulation() {}
+
+    public static void updateRunning(List<BatchNormLayer> layers, List<BatchStats> stats, float[] state) {
+        for (int l = 0; l < layers.size(); l++) {
+            BatchNormLayer layer = layers.get(l);
+            BatchStats s = stats.get(l);
+            double m = layer.momentum();
+            int mo = layer.populationMeanOffset();
+            int vo = layer.populationVarianceOffset();
+            for (int j = 0; j < s.features(); j++) {
+                state[mo + j] = (float) ((1 - m) * state[mo + j] + m * s.mean()[j]);
+                state[vo + j] = (float) ((1 - m) * state[vo + j] + m * s.unbiasedVariance(j));
+            }
+        }
+    }
+
+    /** Accumulators of the exact estimator; sums, so partial accumulators merge by addition. */
+    public static final class Exact {
+        private final double[][] sumMeans;
+        private final double[][] sumUnbiasedVars;
+        private long batches;
+
+        public Exact(List<BatchNormLayer> layers) {
+            sumMeans = new double[layers.size()][];
+            sumUnbiasedVars = new double[layers.size()][];
+            for (int l = 0; l < layers.size(); l++) {
+                sumMeans[l] = new double[layers.get(l).outputSize()];
+                sumUnbiasedVars[l] = new double[layers.get(l).outputSize()];
+            }
+        }
+
+        public long batches() {
+            return batches;
+        }
+
+        /** Adds one batch: the statistics of every BN layer for that batch. */
+        public void add(List<BatchStats> batch) {
+            if (batch.get(0).count() < 2) {
+                return;
+            }
+            for (int l = 0; l < sumMeans.length; l++) {
+                BatchStats s = batch.get(l);
+                for (int j = 0; j < s.features(); j++) {
+                    sumMeans[l][j] += s.mean()[j];
+                    sumUnbiasedVars[l][j] += s.unbiasedVariance(j);
+                }
+            }
+            batches++;
+        }
+
+        public void merge(Exact other) {
+            for (int l = 0; l < sumMeans.length; l++) {
+                for (int j = 0; j < sumMeans[l].length; j++) {
+                    sumMeans[l][j] += other.sumMeans[l][j];
+                    sumUnbiasedVars[l][j] += other.sumUnbiasedVars[l][j];
+                }
+            }
+            batches += other.batches;
+        }
+
+        public double mean(int layer, int feature) {
+            return sumMeans[layer][feature] / batches;
+        }
+
+        public double variance(int layer, int feature) {
+            return sumUnbiasedVars[layer][feature] / batches;
+        }
+
+        /** Writes E[x] and Var[x] into the population state of the layers. */
+        public void writeTo(List<BatchNormLayer> layers, float[] state) {
+            if (batches == 0) {
+                throw new IllegalStateException("no batch of 2 or more samples was seen; cannot estimate BN population statistics");
+            }
+            for (int l = 0; l < layers.size(); l++) {
+                BatchNormLayer layer = layers.get(l);
+                for (int j = 0; j < sumMeans[l].length; j++) {
+                    state[layer.populationMeanOffset() + j] = (float) mean(l, j);
+                    state[layer.populationVarianceOffset() + j] = (float) variance(l, j);
+                }
+            }
+        }
+    }
+}

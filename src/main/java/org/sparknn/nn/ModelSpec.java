@@ -1,0 +1,99 @@
+package org.sparknn.nn;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.util.List;
+
+/**
+ * A sequential network: input shape, layers in order, and the loss. Serializes to JSON for
+ * model files and configuration.
+ */
+public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss) {
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    public ModelSpec {
+        if (inputShape == null || inputShape.length == 0) {
+            throw new IllegalArgumentException("model.inputShape must list at least one dimension");
+        }
+        for (int d : inputShape) {
+            if (d < 1) {
+                throw new IllegalArgumentException("model.inputShape dimensions must be >= 1, got " + java.util.Arrays.toString(inputShape));
+            }
+        }
+        if (layers == null || layers.isEmpty()) {
+            throw new IllegalArgumentException("model.layers must hold at least one layer");
+        }
+        if (loss == null) {
+            throw new IllegalArgumentException("model.loss must be one of " + java.util.Arrays.toString(LossKind.values()));
+        }
+        inputShape = inputShape.clone();
+        layers = List.copyOf(layers);
+        LayerSpec last = layers.get(layers.size() - 1);
+        if (loss == LossKind.SOFTMAX_CROSS_ENTROPY && !(last instanceof LayerSpec.Softmax)) {
+            throw new IllegalArgumentException("loss SOFTMAX_CROSS_ENTROPY needs a softmax as the last layer, found " + typeName(last));
+        }
+        if (loss == LossKind.BINARY_CROSS_ENTROPY && !(last instanceof LayerSpec.Sigmoid)) {
+            throw new IllegalArgumentException("loss BINARY_CROSS_ENTROPY needs a sigmoid as the last layer, found " + typeName(last));
+        }
+    }
+
+    public ModelSpec(int inputSize, List<LayerSpec> layers, LossKind loss) {
+        this(new int[] {inputSize}, layers, loss);
+    }
+
+    @Override
+    public int[] inputShape() {
+        return inputShape.clone();
+    }
+
+    public int inputSize() {
+        int s = 1;
+        for (int d : inputShape) {
+            s *= d;
+        }
+        return s;
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ModelSpec fromJson(String json) {
+        try {
+            return JSON.readValue(json, ModelSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid model spec JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String typeName(LayerSpec s) {
+        return s.getClass().getSimpleName();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelSpec m && java.util.Arrays.equals(inputShape, m.inputShape)
+                && layers.equals(m.layers) && loss == m.loss;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * java.util.Arrays.hashCode(inputShape) + layers.hashCode()) + loss.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return toJson();
+    }
+}

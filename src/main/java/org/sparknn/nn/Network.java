@@ -1,0 +1,183 @@
+package org.sparknn.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** A sequential network built from a {@link ModelSpec}, with its parameters in one {@link ParamStore}. */
+public final class Network {
+    private final ModelSpec spec;
+    private final ParamStore store = new ParamStore();
+    private final List<Layer> layers = new ArrayList<>();
+    private final List<BatchNormLayer> batchNorms = new ArrayList<>();
+    private final int inputSize;
+    private final int outputSize;
+    private float[] lossGrad;
+
+    private Network(ModelSpec spec) {
+        this.spec = spec;
+        this.inputSize = spec.inputSize();
+        int size = inputSize;
+        List<LayerSpec> specs = spec.layers();
+        for (int i = 0; i < specs.size(); i++) {
+            Layer layer = createLayer(i, specs, size);
+            layers.add(layer);
+            if (layer instanceof BatchNormLayer bn) {
+                batchNorms.add(bn);
+            }
+            size = layer.outputSize();
+        }
+        this.outputSize = size;
+        store.allocate();
+    }
+
+    /** Builds the network and initializes its parameters from the seed. */
+    public static Network create(ModelSpec spec, long seed) {
+        Network net = new Network(spec);
+        for (Layer layer : net.layers) {
+            layer.initialize(seed);
+        }
+        return net;
+    }
+
+    private Layer createLayer(int i, List<LayerSpec> specs, int in) {
+        LayerSpec s = specs.get(i);
+        if (s instanceof LayerSpec.Dense d) {
+            return new DenseLayer(i, in, d.units(), useHeInit(d, specs, i), store);
+        } else if (s instanceof LayerSpec.Relu) {
+            return new ReluLayer(in, 0);
+        } else if (s instanceof LayerSpec.LeakyRelu r) {
+            return new ReluLayer(in, r.alpha());
+        } else if (s instanceof LayerSpec.Sigmoid) {
+            return new SigmoidLayer(in);
+        } else if (s instanceof LayerSpec.Tanh) {
+            return new TanhLayer(in);
+        } else if (s instanceof LayerSpec.Softmax) {
+            return new SoftmaxLayer(in);
+        } else if (s instanceof LayerSpec.Dropout d) {
+            return new DropoutLayer(i, in, d.rate());
+        } else if (s instanceof LayerSpec.BatchNorm b) {
+            return new BatchNormLayer(i, in, b.epsilon(), b.momentum(), store);
+        } else if (s instanceof LayerSpec.Flatten) {
+            return new FlattenLayer(in);
+        }
+        throw new IllegalArgumentException("unsupported layer " + s);
+    }
+
+    /** "auto": He init when the next activation (past BN and dropout) is ReLU-like, Glorot otherwise. */
+    private static boolean useHeInit(LayerSpec.Dense d, List<LayerSpec> specs, int i) {
+        if (!d.init().equals("auto")) {
+            return d.init().equals("he");
+        }
+        for (int j = i + 1; j < specs.size(); j++) {
+            LayerSpec next = specs.get(j);
+            if (next instanceof LayerSpec.BatchNorm || next instanceof LayerSpec.Dropout) {
+                continue;
+            }
+            return next instanceof LayerSpec.Relu || next instanceof LayerSpec.LeakyRelu;
+        }
+        return false;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public ParamStore store() {
+        return store;
+    }
+
+    public List<Layer> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    public List<BatchNormLayer> batchNormLayers() {
+        return Collections.unmodifiableList(batchNorms);
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public int outputSize() {
+        return outputSize;
+    }
+
+    public int labelWidth() {
+        return spec.loss().labelWidth(outputSize);
+    }
+
+    /** Forward pass over n rows; returns the output buffer (row-major [n x outputSize]). */
+    public float[] forward(float[] x, int n, Pass pass) {
+        float[] a = x;
+        for (Layer layer : layers) {
+            a = layer.forward(a, n, pass);
+        }
+        return a;
+    }
+
+    /**
+     * Zeroes the gradients, then runs forward and backward over n rows and leaves the gradient of
+     * the summed loss in the store's grads.
+     */
+    public BatchResult gradientSum(float[] x, float[] labels, int n, Pass pass) {
+        store.zeroGrads();
+        float[] out = forward(x, n, pass);
+        lossGrad = Layer.ensure(lossGrad, n * outputSize);
+        int last = layers.size() - 1;
+        double loss;
+        Layer head = layers.get(last);
+        switch (spec.loss()) {
+            case SOFTMAX_CROSS_ENTROPY -> {
+                loss = Losses.softmaxCrossEntropyFromLogits(((SoftmaxLayer) head).lastInput(), out, labels, n, outputSize, lossGrad);
+                last--; // gradient is already wrt the softmax input
+            }
+            case BINARY_CROSS_ENTROPY -> {
+                loss = Losses.binaryCrossEntropyFromLogits(((SigmoidLayer) head).lastInput(), out, labels, n, outputSize, lossGrad);
+                last--;
+            }
+            case MSE -> loss = Losses.meanSquaredError(out, labels, n, outputSize, lossGrad);
+            case MAE -> loss = Losses.meanAbsoluteError(out, labels, n, outputSize, lossGrad);
+            default -> throw new IllegalStateException();
+        }
+        long correct = countCorrect(out, labels, n);
+        float[] g = lossGrad;
+        for (int i = last; i >= 0; i--) {
+            g = layers.get(i).backward(g, n, i > 0);
+        }
+        List<BatchStats> stats = new ArrayList<>(batchNorms.size());
+        for (BatchNormLayer bn : batchNorms) {
+            stats.add(bn.lastStats());
+        }
+        return new BatchResult(loss, n, correct, stats);
+    }
+
+    /** Number of rows whose predicted class equals the label (classification losses only). */
+    public long countCorrect(float[] out, float[] labels, int n) {
+        long correct = 0;
+        if (spec.loss() == LossKind.SOFTMAX_CROSS_ENTROPY) {
+            for (int r = 0; r < n; r++) {
+                if (argmax(out, r * outputSize, outputSize) == (int) labels[r]) {
+                    correct++;
+                }
+            }
+        } else if (spec.loss() == LossKind.BINARY_CROSS_ENTROPY && outputSize == 1) {
+            for (int r = 0; r < n; r++) {
+                if ((out[r] >= 0.5f) == (labels[r] >= 0.5f)) {
+                    correct++;
+                }
+            }
+        }
+        return correct;
+    }
+
+    public static int argmax(float[] a, int offset, int length) {
+        int best = 0;
+        for (int j = 1; j < length; j++) {
+            if (a[offset + j] > a[offset + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+}

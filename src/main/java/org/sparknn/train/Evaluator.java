@@ -1,0 +1,94 @@
+package org.sparknn.train;
+
+import org.sparknn.data.Dataset;
+import org.sparknn.nn.BnPopulation;
+import org.sparknn.nn.LossKind;
+import org.sparknn.nn.Losses;
+import org.sparknn.nn.Network;
+import org.sparknn.nn.Pass;
+import org.sparknn.tensor.CounterRng;
+
+/** Inference over data sets: loss, accuracy, confusion matrix, Monte-Carlo dropout, BN population pass. */
+public final class Evaluator {
+    private Evaluator() {}
+
+    public static Evaluation evaluate(Network net, Dataset data, int batchSize) {
+        int k = net.outputSize();
+        int width = net.labelWidth();
+        boolean classifier = net.spec().loss() == LossKind.SOFTMAX_CROSS_ENTROPY;
+        long[][] confusion = classifier ? new long[k][k] : new long[0][0];
+        Batches batch = new Batches(batchSize, net.inputSize(), width);
+        float[] scratch = new float[batchSize * k];
+        double loss = 0;
+        long correct = 0;
+        for (int from = 0; from < data.size(); from += batchSize) {
+            int n = Math.min(batchSize, data.size() - from);
+            batch.gather(data, null, from, n);
+            float[] out = net.forward(batch.x, n, Pass.inference());
+            loss += loss(net.spec().loss(), out, batch.labels, n, k, scratch);
+            correct += net.countCorrect(out, batch.labels, n);
+            if (classifier) {
+                for (int r = 0; r < n; r++) {
+                    confusion[(int) batch.labels[r]][Network.argmax(out, r * k, k)]++;
+                }
+            }
+        }
+        return new Evaluation(data.size(), loss / data.size(), (double) correct / data.size(), confusion);
+    }
+
+    private static double loss(LossKind kind, float[] out, float[] labels, int n, int k, float[] scratch) {
+        return switch (kind) {
+            case SOFTMAX_CROSS_ENTROPY -> Losses.crossEntropy(out, labels, n, k, scratch);
+            case BINARY_CROSS_ENTROPY -> Losses.binaryCrossEntropy(out, labels, n, k, scratch);
+            case MSE -> Losses.meanSquaredError(out, labels, n, k, scratch);
+            case MAE -> Losses.meanAbsoluteError(out, labels, n, k, scratch);
+        };
+    }
+
+    /**
+     * Monte-Carlo dropout: the average output of {@code passes} thinned networks (dropout on,
+     * BN on population statistics). Returns a new [n x outputs] array.
+     */
+    public static float[] predictMonteCarlo(Network net, float[] x, int n, long[] sampleIds, int passes, long seed) {
+        if (passes < 1) {
+            throw new IllegalArgumentException("Monte-Carlo dropout needs passes >= 1, got " + passes);
+        }
+        int k = net.outputSize();
+        double[] sum = new double[n * k];
+        for (int p = 0; p < passes; p++) {
+            float[] out = net.forward(x, n, Pass.mcDropout(seed, p, sampleIds));
+            for (int i = 0; i < n * k; i++) {
+                sum[i] += out[i];
+            }
+        }
+        float[] mean = new float[n * k];
+        for (int i = 0; i < n * k; i++) {
+            mean[i] = (float) (sum[i] / passes);
+        }
+        return mean;
+    }
+
+    /**
+     * The exact BN population estimator over one pass of training batches with the current
+     * weights (dropout off): E[x] = mean of batch means, Var[x] = m/(m-1) * mean of batch
+     * variances. Writes the result into the network's population state.
+     */
+    public static BnPopulation.Exact estimateBatchNormPopulation(Network net, Dataset data, int batchSize, long seed) {
+        BnPopulation.Exact exact = new BnPopulation.Exact(net.batchNormLayers());
+        if (net.batchNormLayers().isEmpty()) {
+            return exact;
+        }
+        int[] order = CounterRng.permutation(data.size(), CounterRng.key(seed, 0xB5L));
+        Batches batch = new Batches(batchSize, net.inputSize(), net.labelWidth());
+        for (int from = 0; from < data.size(); from += batchSize) {
+            int n = Math.min(batchSize, data.size() - from);
+            batch.gather(data, order, from, n);
+            net.forward(batch.x, n, Pass.bnStatistics());
+            java.util.List<org.sparknn.nn.BatchStats> stats = new java.util.ArrayList<>();
+            net.batchNormLayers().forEach(bn -> stats.add(bn.lastStats()));
+            exact.add(stats);
+        }
+        exact.writeTo(net.batchNormLayers(), net.store().state());
+        return exact;
+    }
+}
