@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Single-thread compute benchmark: sgemm GFLOP/s vs Dense forward+backward GFLOP/s.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source jobs/lib.sh
+ensure_built
+exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" org.sparknn.cli.BenchMain "$@"
