@@ -45,8 +45,23 @@ public final class BnPopulation {
             }
         }
 
+        /** Rebuilds accumulators from their sums (e.g. computed elsewhere). */
+        public Exact(double[][] sumMeans, double[][] sumUnbiasedVars, long batches) {
+            this.sumMeans = sumMeans;
+            this.sumUnbiasedVars = sumUnbiasedVars;
+            this.batches = batches;
+        }
+
         public long batches() {
             return batches;
+        }
+
+        public double[][] sumMeans() {
+            return sumMeans;
+        }
+
+        public double[][] sumUnbiasedVariances() {
+            return sumUnbiasedVars;
         }
 
         /** Adds one batch: the statistics of every BN layer for that batch. */

@@ -6,7 +6,10 @@ import org.sparknn.nn.LossKind;
 import org.sparknn.nn.Losses;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
-import org.sparknn.tensor.CounterRng;
+import org.sparknn.nn.BatchStats;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** Inference over data sets: loss, accuracy, confusion matrix, Monte-Carlo dropout, BN population pass. */
 public final class Evaluator {
@@ -33,7 +36,8 @@ public final class Evaluator {
                 }
             }
         }
-        return new Evaluation(data.size(), loss / data.size(), (double) correct / data.size(), confusion);
+        return new Evaluation(data.size(), data.size() == 0 ? Double.NaN : loss / data.size(),
+                data.size() == 0 ? Double.NaN : (double) correct / data.size(), confusion);
     }
 
     private static double loss(LossKind kind, float[] out, float[] labels, int n, int k, float[] scratch) {
@@ -78,13 +82,15 @@ public final class Evaluator {
         if (net.batchNormLayers().isEmpty()) {
             return exact;
         }
-        int[] order = CounterRng.permutation(data.size(), CounterRng.key(seed, 0xB5L));
-        Batches batch = new Batches(batchSize, net.inputSize(), net.labelWidth());
-        for (int from = 0; from < data.size(); from += batchSize) {
-            int n = Math.min(batchSize, data.size() - from);
-            batch.gather(data, order, from, n);
+        // The batches of the one-shard plan, in the order reserved for this pass (epoch -1).
+        BatchPlan plan = new BatchPlan(seed, Math.min(batchSize, data.size()), new int[] {data.size()});
+        int[] order = plan.order(-1, 0);
+        Batches batch = new Batches(plan.localBatch(0), net.inputSize(), net.labelWidth());
+        for (long s = 0; s < plan.stepsPerEpoch(); s++) {
+            int n = plan.count(0, s);
+            batch.gather(data, order, plan.from(0, s), n);
             net.forward(batch.x, n, Pass.bnStatistics());
-            java.util.List<org.sparknn.nn.BatchStats> stats = new java.util.ArrayList<>();
+            List<BatchStats> stats = new ArrayList<>();
             net.batchNormLayers().forEach(bn -> stats.add(bn.lastStats()));
             exact.add(stats);
         }

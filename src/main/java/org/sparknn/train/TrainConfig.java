@@ -49,6 +49,8 @@ public final class TrainConfig {
     private boolean regularizeBatchNorm = false;
     private long seed = 42;
     private String bnPopulation = "exact";
+    private int workers = 0;
+    private int syncEvery = 1;
 
     private final Map<String, Setting> settings = new LinkedHashMap<>();
 
@@ -79,6 +81,8 @@ public final class TrainConfig {
         key("regularizeBatchNorm", "apply l1/l2/weight decay to BN gamma/beta too, true|false", () -> regularizeBatchNorm, v -> regularizeBatchNorm(parseBoolean("regularizeBatchNorm", v)));
         key("seed", "seed of every random draw (init, shuffles, dropout masks)", () -> seed, v -> seed(parseLong("seed", v)));
         key("bnPopulation", "BN inference statistics, one of " + BN_POPULATION, () -> bnPopulation, this::bnPopulation);
+        intKey("workers", "data-parallel workers (Spark partitions), 0 = Spark's default parallelism, >= 0", () -> workers, v -> workers(v));
+        intKey("syncEvery", "1 = synchronous gradient averaging every step; K > 1 = K local steps per worker, then parameter averaging", () -> syncEvery, v -> syncEvery(v));
     }
 
     // ---- generic access by key ----
@@ -234,7 +238,25 @@ public final class TrainConfig {
         return this;
     }
 
+    public TrainConfig workers(int v) {
+        workers = (int) check("workers", v, v >= 0, ">= 0 (0 = Spark's default parallelism)");
+        return this;
+    }
+
+    public TrainConfig syncEvery(int v) {
+        syncEvery = (int) check("syncEvery", v, v >= 1, ">= 1");
+        return this;
+    }
+
     // ---- getters ----
+
+    public int workers() {
+        return workers;
+    }
+
+    public int syncEvery() {
+        return syncEvery;
+    }
 
     public int epochs() {
         return epochs;

@@ -1,0 +1,205 @@
+package org.sparknn.spark;
+
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.sparknn.data.Dataset;
+import scala.Tuple2;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Training data split into P data-parallel shards, one cached {@link ShardBlock} per Spark
+ * partition. Sample ids are global and stable (the row's position in the input), and shard p
+ * holds the contiguous id range [p N / P, (p+1) N / P), so a given input always gives the same
+ * shards.
+ */
+public final class Shards {
+    private final JavaRDD<ShardBlock> blocks;
+    private final int[] sizes;
+    private final int featureSize;
+
+    private Shards(JavaRDD<ShardBlock> blocks, int[] sizes, int featureSize) {
+        this.blocks = blocks;
+        this.sizes = sizes;
+        this.featureSize = featureSize;
+    }
+
+    public JavaRDD<ShardBlock> blocks() {
+        return blocks;
+    }
+
+    public int partitions() {
+        return sizes.length;
+    }
+
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
+    public long totalRows() {
+        long n = 0;
+        for (int s : sizes) {
+            n += s;
+        }
+        return n;
+    }
+
+    public int featureSize() {
+        return featureSize;
+    }
+
+    public void release() {
+        blocks.unpersist(false);
+    }
+
+    static int shardOf(long id, long total, int partitions) {
+        return (int) (id * partitions / total);
+    }
+
+    /** Shards an in-memory data set (ids are row indices). */
+    public static Shards fromDataset(JavaSparkContext sc, Dataset data, int partitions) {
+        requirePartitions(partitions, data.size(), data.source());
+        List<ShardBlock> list = new ArrayList<>();
+        int[] sizes = new int[partitions];
+        int f = data.featureSize();
+        for (int p = 0; p < partitions; p++) {
+            int from = (int) ((long) p * data.size() / partitions);
+            int to = (int) ((long) (p + 1) * data.size() / partitions);
+            long[] ids = new long[to - from];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = from + i;
+            }
+            sizes[p] = to - from;
+            list.add(new ShardBlock(p, to - from, f, Arrays.copyOfRange(data.features(), from * f, to * f),
+                    Arrays.copyOfRange(data.labels(), from, to), ids));
+        }
+        // A parallelized collection's partitions carry their data into every task; a local
+        // checkpoint cuts that lineage so step tasks only name their cached block.
+        JavaRDD<ShardBlock> rdd = sc.parallelize(list, partitions).map(b -> b).persist(StorageLevel.MEMORY_ONLY());
+        rdd.rdd().localCheckpoint();
+        rdd.setName("sparknn shards of " + data.source());
+        rdd.count();
+        return new Shards(rdd, sizes, f);
+    }
+
+    /**
+     * Shards a DataFrame with a vector features column and a numeric label column. One shuffle
+     * places rows by id; each partition is then packed once into a block and cached.
+     */
+    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
+                                       int partitions) {
+        for (String col : new String[] {featuresCol, labelCol}) {
+            if (!Arrays.asList(df.columns()).contains(col)) {
+                throw new IllegalArgumentException("input has no column '" + col + "'; columns: " + Arrays.toString(df.columns()));
+            }
+        }
+        JavaPairRDD<Long, Tuple2<float[], Float>> byId = df.select(featuresCol, labelCol).javaRDD().zipWithIndex()
+                .mapToPair(t -> new Tuple2<>(t._2(), toRow(t._1(), featuresCol, labelCol, t._2())));
+        long total = byId.count();
+        requirePartitions(partitions, total, "input DataFrame");
+        JavaRDD<ShardBlock> rdd = byId.partitionBy(new ContiguousPartitioner(total, partitions))
+                .mapPartitionsWithIndex((p, it) -> List.of(pack(p, it)).iterator(), true)
+                .persist(StorageLevel.MEMORY_ONLY());
+        rdd.setName("sparknn shards");
+        List<int[]> shapes = rdd.map(b -> new int[] {b.partition(), b.rows(), b.featureSize()}).collect();
+        int[] sizes = new int[partitions];
+        int featureSize = -1;
+        for (int[] s : shapes) {
+            sizes[s[0]] = s[1];
+            if (s[1] > 0) {
+                if (featureSize >= 0 && s[2] != featureSize) {
+                    throw new IllegalArgumentException("column '" + featuresCol + "' holds vectors of sizes " + featureSize
+                            + " and " + s[2] + "; all rows need the same size");
+                }
+                featureSize = s[2];
+            }
+        }
+        return new Shards(rdd, sizes, featureSize);
+    }
+
+    private static Tuple2<float[], Float> toRow(Row row, String featuresCol, String labelCol, long id) {
+        Object v = row.get(0);
+        if (!(v instanceof Vector vec)) {
+            throw new IllegalArgumentException("column '" + featuresCol + "' of row " + id + " is "
+                    + (v == null ? "null" : v.getClass().getSimpleName()) + ", expected a vector");
+        }
+        Object l = row.get(1);
+        if (!(l instanceof Number num) || !Double.isFinite(num.doubleValue())) {
+            throw new IllegalArgumentException("column '" + labelCol + "' of row " + id + " is " + l + ", expected a finite number");
+        }
+        double[] d = vec.toArray();
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return new Tuple2<>(f, num.floatValue());
+    }
+
+    private static ShardBlock pack(int partition, Iterator<Tuple2<Long, Tuple2<float[], Float>>> it) {
+        List<Tuple2<Long, Tuple2<float[], Float>>> rows = new ArrayList<>();
+        it.forEachRemaining(rows::add);
+        rows.sort((a, b) -> Long.compare(a._1(), b._1()));
+        int n = rows.size();
+        int f = n == 0 ? 0 : rows.get(0)._2()._1().length;
+        float[] features = new float[n * f];
+        float[] labels = new float[n];
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            float[] x = rows.get(i)._2()._1();
+            if (x.length != f) {
+                throw new IllegalArgumentException("row " + rows.get(i)._1() + " has " + x.length + " features, row "
+                        + rows.get(0)._1() + " has " + f + "; all rows need the same size");
+            }
+            System.arraycopy(x, 0, features, i * f, f);
+            labels[i] = rows.get(i)._2()._2();
+            ids[i] = rows.get(i)._1();
+        }
+        return new ShardBlock(partition, n, f, features, labels, ids);
+    }
+
+    private static void requirePartitions(int partitions, long rows, String what) {
+        if (partitions < 1 || partitions > rows) {
+            throw new IllegalArgumentException("workers must be in 1.." + rows + " for " + what + " (" + rows
+                    + " rows), got " + partitions);
+        }
+    }
+
+    /** Places id i in partition floor(i P / N). */
+    static final class ContiguousPartitioner extends Partitioner {
+        private final long total;
+        private final int partitions;
+
+        ContiguousPartitioner(long total, int partitions) {
+            this.total = total;
+            this.partitions = partitions;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return shardOf((Long) key, total, partitions);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ContiguousPartitioner c && c.total == total && c.partitions == partitions;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(total) * 31 + partitions;
+        }
+    }
+}

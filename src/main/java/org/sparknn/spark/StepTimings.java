@@ -1,0 +1,67 @@
+package org.sparknn.spark;
+
+import java.util.Locale;
+
+/**
+ * Where the time of synchronous steps goes, summed over steps: driver-side weight encoding and
+ * broadcast (ship), the Spark job from submission to the last result (job), inside it the
+ * slowest task's weight loading and compute, the driver's gradient and BN merge (aggregate) and
+ * the regularized optimizer update (update).
+ */
+public final class StepTimings {
+    long steps;
+    long shipNanos;
+    long jobNanos;
+    long slowestLoadNanos;
+    long slowestComputeNanos;
+    long aggregateNanos;
+    long updateNanos;
+
+    public long steps() {
+        return steps;
+    }
+
+    public double shipMs() {
+        return ms(shipNanos);
+    }
+
+    public double jobMs() {
+        return ms(jobNanos);
+    }
+
+    public double slowestLoadMs() {
+        return ms(slowestLoadNanos);
+    }
+
+    public double slowestComputeMs() {
+        return ms(slowestComputeNanos);
+    }
+
+    public double aggregateMs() {
+        return ms(aggregateNanos);
+    }
+
+    public double updateMs() {
+        return ms(updateNanos);
+    }
+
+    public double stepMs() {
+        return ms(shipNanos + jobNanos + aggregateNanos + updateNanos);
+    }
+
+    /** Step time minus the slowest task's compute: what distribution costs per step. */
+    public double overheadMs() {
+        return stepMs() - slowestComputeMs();
+    }
+
+    private double ms(long nanos) {
+        return steps == 0 ? 0 : nanos / 1e6 / steps;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT,
+                "per step: %.2f ms = ship-weights %.2f + job %.2f (slowest task: load %.2f, compute %.2f) + aggregate %.2f + driver-update %.2f; overhead %.2f ms",
+                stepMs(), shipMs(), jobMs(), slowestLoadMs(), slowestComputeMs(), aggregateMs(), updateMs(), overheadMs());
+    }
+}

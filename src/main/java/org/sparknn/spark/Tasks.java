@@ -1,0 +1,37 @@
+package org.sparknn.spark;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+
+/** The small, serializable descriptions of the work a task does; bulk data travels in broadcasts. */
+final class Tasks {
+    private Tasks() {}
+
+    /** Identity of a run and what every worker needs to rebuild the network and the batch plan. */
+    record Run(String runId, String specJson, long seed, int[] shardSizes, int globalBatch,
+               Map<String, String> settings) implements Serializable {
+    }
+
+    /** One synchronous step; failPartition/failStep inject a failure into the first attempt (tests). */
+    record Step(Run run, int epoch, long stepInEpoch, long step, int failPartition, long failStep) implements Serializable {
+    }
+
+    /** K local steps from firstStepInEpoch (local SGD), starting at global step {@code step}. */
+    record LocalSteps(Run run, int epoch, long firstStepInEpoch, int steps, long step) implements Serializable {
+    }
+
+    /** Weights, BN population state and (local SGD) optimizer state shipped to workers. */
+    record ModelPayload(byte[] values, byte[] state, long optimizerSteps, List<byte[]> optimizerState) implements Serializable {
+    }
+
+    record LocalStepsResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count,
+                            long correct, long computeNanos) implements Serializable {
+    }
+
+    record EvalResult(double lossSum, long correct, long count, long[][] confusion) implements Serializable {
+    }
+
+    record BnPassResult(double[][] sumMeans, double[][] sumUnbiasedVars, long batches) implements Serializable {
+    }
+}

@@ -1,0 +1,172 @@
+package org.sparknn.spark;
+
+import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparknn.data.Dataset;
+import org.sparknn.nn.BatchResult;
+import org.sparknn.nn.BatchStats;
+import org.sparknn.nn.BnPopulation;
+import org.sparknn.nn.ModelSpec;
+import org.sparknn.nn.Network;
+import org.sparknn.nn.Pass;
+import org.sparknn.optim.Optimizer;
+import org.sparknn.train.BatchPlan;
+import org.sparknn.train.Batches;
+import org.sparknn.train.Evaluation;
+import org.sparknn.train.Evaluator;
+import org.sparknn.train.GlobalStep;
+import org.sparknn.train.TrainConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The executor side: what a task does with its cached shard. */
+final class Worker {
+    private Worker() {}
+
+    /** Per-partition state kept across steps (see {@link WorkerCache}). */
+    static final class State {
+        final Network net;
+        final Batches batch;
+        final BatchPlan plan;
+        private int orderEpoch = Integer.MIN_VALUE;
+        private int[] order;
+        GlobalStep localStep;
+
+        State(Tasks.Run run) {
+            this.net = Network.create(ModelSpec.fromJson(run.specJson()), run.seed());
+            this.plan = new BatchPlan(run.seed(), run.globalBatch(), run.shardSizes());
+            int maxLocal = 0;
+            for (int p = 0; p < plan.shards(); p++) {
+                maxLocal = Math.max(maxLocal, plan.localBatch(p));
+            }
+            this.batch = new Batches(maxLocal, net.inputSize(), net.labelWidth());
+        }
+
+        int[] order(int epoch, int partition) {
+            if (epoch != orderEpoch) {
+                order = plan.order(epoch, partition);
+                orderEpoch = epoch;
+            }
+            return order;
+        }
+
+        void load(Tasks.ModelPayload model) {
+            FloatBytes.decode(model.values(), net.store().values());
+            if (model.state() != null) {
+                FloatBytes.decode(model.state(), net.store().state());
+            }
+        }
+    }
+
+    private static State state(Tasks.Run run, ShardBlock block, String role) {
+        if (block.partition() >= run.shardSizes().length || block.rows() != run.shardSizes()[block.partition()]) {
+            throw new IllegalStateException("shard " + block.partition() + " has " + block.rows()
+                    + " rows, the run planned for " + java.util.Arrays.toString(run.shardSizes()));
+        }
+        return WorkerCache.get(run.runId(), role, block.partition(), () -> new State(run));
+    }
+
+    static StepResult step(ShardBlock block, Tasks.Step task, Broadcast<byte[]> weights) {
+        long t0 = System.nanoTime();
+        Tasks.Run run = task.run();
+        int p = block.partition();
+        TaskContext ctx = TaskContext.get();
+        if (ctx != null && p == task.failPartition() && task.step() == task.failStep() && ctx.attemptNumber() == 0) {
+            throw new IllegalStateException("injected failure: partition " + p + ", step " + task.step());
+        }
+        State st = state(run, block, "train");
+        FloatBytes.decode(weights.value(), st.net.store().values());
+        long t1 = System.nanoTime();
+        int n = st.plan.count(p, task.stepInEpoch());
+        if (n == 0) {
+            return new StepResult(p, null, 0, 0, 0, null, t1 - t0, 0);
+        }
+        int[] order = st.order(task.epoch(), p);
+        st.batch.gather(block.features(), block.labels(), block.ids(), order, st.plan.from(p, task.stepInEpoch()), n);
+        BatchResult r = st.net.gradientSum(st.batch.x, st.batch.labels, n, Pass.train(run.seed(), task.step(), st.batch.ids));
+        byte[] grad = FloatBytes.encode(st.net.store().grads(), st.net.store().size());
+        long t2 = System.nanoTime();
+        return new StepResult(p, grad, r.lossSum(), n, r.correct(), BnStatsWire.of(r.bnStats()), t1 - t0, t2 - t1);
+    }
+
+    static Tasks.LocalStepsResult localSteps(ShardBlock block, Tasks.LocalSteps task, Broadcast<Tasks.ModelPayload> model) {
+        Tasks.Run run = task.run();
+        int p = block.partition();
+        State st = state(run, block, "local");
+        Tasks.ModelPayload payload = model.value();
+        long t0 = System.nanoTime();
+        st.load(payload);
+        if (st.localStep == null) {
+            TrainConfig config = new TrainConfig();
+            run.settings().forEach(config::set);
+            st.localStep = new GlobalStep(st.net, config, st.plan.stepsPerEpoch());
+        }
+        Optimizer optimizer = st.localStep.updater().optimizer();
+        List<float[]> optState = new ArrayList<>();
+        for (int i = 0; i < payload.optimizerState().size(); i++) {
+            float[] a = new float[optimizer.state().get(i).length];
+            FloatBytes.decode(payload.optimizerState().get(i), a);
+            optState.add(a);
+        }
+        optimizer.restore(payload.optimizerSteps(), optState);
+        double lossSum = 0;
+        double penaltySum = 0;
+        long count = 0;
+        long correct = 0;
+        int[] order = st.order(task.epoch(), p);
+        for (int k = 0; k < task.steps(); k++) {
+            long s = task.firstStepInEpoch() + k;
+            int n = st.plan.count(p, s);
+            if (n == 0) {
+                break;
+            }
+            st.batch.gather(block.features(), block.labels(), block.ids(), order, st.plan.from(p, s), n);
+            BatchResult r = st.net.gradientSum(st.batch.x, st.batch.labels, n,
+                    Pass.train(run.seed(), task.step() + k, st.batch.ids));
+            double penalty = st.localStep.apply(n, r.bnStats());
+            lossSum += r.lossSum();
+            penaltySum += penalty * n;
+            count += n;
+            correct += r.correct();
+        }
+        List<byte[]> outState = new ArrayList<>();
+        for (float[] a : optimizer.state()) {
+            outState.add(FloatBytes.encode(a, a.length));
+        }
+        float[] values = st.net.store().values();
+        float[] bnState = st.net.store().state();
+        Tasks.ModelPayload out = new Tasks.ModelPayload(FloatBytes.encode(values, values.length),
+                FloatBytes.encode(bnState, bnState.length), optimizer.steps(), outState);
+        return new Tasks.LocalStepsResult(p, out, lossSum, penaltySum, count, correct, System.nanoTime() - t0);
+    }
+
+    static Evaluation evaluate(ShardBlock block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
+        State st = WorkerCache.get(run.runId(), "eval", block.partition(), () -> new State(run));
+        st.load(model.value());
+        Dataset rows = new Dataset("partition " + block.partition(), block.rows(), block.featureSize(),
+                block.features(), block.labels());
+        return Evaluator.evaluate(st.net, rows, 512);
+    }
+
+    /** Exact BN estimator over this shard, in local batches of the training share, dropout off. */
+    static Tasks.BnPassResult bnPass(ShardBlock block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
+        State st = state(run, block, "bn");
+        st.load(model.value());
+        int p = block.partition();
+        BnPopulation.Exact exact = new BnPopulation.Exact(st.net.batchNormLayers());
+        int[] order = st.plan.order(-1, p);
+        for (long s = 0; s < st.plan.stepsPerEpoch(); s++) {
+            int n = st.plan.count(p, s);
+            if (n == 0) {
+                break;
+            }
+            st.batch.gather(block.features(), block.labels(), block.ids(), order, st.plan.from(p, s), n);
+            st.net.forward(st.batch.x, n, Pass.bnStatistics());
+            List<BatchStats> stats = new ArrayList<>();
+            st.net.batchNormLayers().forEach(bn -> stats.add(bn.lastStats()));
+            exact.add(stats);
+        }
+        return new Tasks.BnPassResult(exact.sumMeans(), exact.sumUnbiasedVariances(), exact.batches());
+    }
+}

@@ -1,0 +1,77 @@
+package org.sparknn.train;
+
+import org.sparknn.tensor.CounterRng;
+
+/**
+ * Which rows make up each global mini-batch when the training set is split into shards (one per
+ * data-parallel worker). Shard p takes a local share of the global batch size (the shares differ
+ * by at most one row) from its own rows, visited in an order drawn from (seed, epoch, p). The
+ * single-JVM trainer is the one-shard case.
+ */
+public final class BatchPlan {
+    private static final long SHUFFLE_TAG = 0x5348L;
+
+    private final long seed;
+    private final int[] shardSizes;
+    private final int[] localBatch;
+    private final long stepsPerEpoch;
+
+    public BatchPlan(long seed, int globalBatch, int[] shardSizes) {
+        int p = shardSizes.length;
+        if (globalBatch < p) {
+            throw new IllegalArgumentException("batchSize " + globalBatch + " is smaller than the number of workers " + p
+                    + "; every worker needs at least one sample per step");
+        }
+        this.seed = seed;
+        this.shardSizes = shardSizes.clone();
+        this.localBatch = new int[p];
+        long steps = 0;
+        for (int i = 0; i < p; i++) {
+            localBatch[i] = globalBatch / p + (i < globalBatch % p ? 1 : 0);
+            if (shardSizes[i] == 0) {
+                throw new IllegalArgumentException("shard " + i + " holds no samples; use fewer workers than samples");
+            }
+            steps = Math.max(steps, (shardSizes[i] + localBatch[i] - 1) / localBatch[i]);
+        }
+        this.stepsPerEpoch = steps;
+    }
+
+    public int shards() {
+        return shardSizes.length;
+    }
+
+    public long stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    public int localBatch(int shard) {
+        return localBatch[shard];
+    }
+
+    public int shardSize(int shard) {
+        return shardSizes[shard];
+    }
+
+    public long totalSamples() {
+        long n = 0;
+        for (int s : shardSizes) {
+            n += s;
+        }
+        return n;
+    }
+
+    /** Visiting order of the rows of a shard in an epoch. */
+    public int[] order(int epoch, int shard) {
+        return CounterRng.permutation(shardSizes[shard], CounterRng.key(seed, SHUFFLE_TAG, epoch, shard));
+    }
+
+    /** First position (in the epoch order) of the rows shard takes at a step of the epoch. */
+    public int from(int shard, long stepInEpoch) {
+        return (int) Math.min(stepInEpoch * localBatch[shard], shardSizes[shard]);
+    }
+
+    /** Number of rows shard takes at a step of the epoch (0 once its rows are used up). */
+    public int count(int shard, long stepInEpoch) {
+        return Math.min(localBatch[shard], shardSizes[shard] - from(shard, stepInEpoch));
+    }
+}

@@ -1,0 +1,151 @@
+package org.sparknn.spark;
+
+import org.junit.jupiter.api.Test;
+import org.sparknn.data.Dataset;
+import org.sparknn.nn.BatchNormLayer;
+import org.sparknn.nn.BatchStats;
+import org.sparknn.nn.LayerSpec;
+import org.sparknn.nn.LossKind;
+import org.sparknn.nn.ModelSpec;
+import org.sparknn.nn.Network;
+import org.sparknn.nn.Pass;
+import org.sparknn.train.ReferenceTrainer;
+import org.sparknn.train.TrainConfig;
+import org.sparknn.train.TrainingListener;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DistributedTrainingTest {
+    private static final ModelSpec SPEC = new ModelSpec(784, List.of(new LayerSpec.Dense(32), new LayerSpec.BatchNorm(),
+            new LayerSpec.Relu(), new LayerSpec.Dropout(0.3), new LayerSpec.Dense(10), new LayerSpec.Softmax()),
+            LossKind.SOFTMAX_CROSS_ENTROPY);
+
+    /** Without BN, so that per-worker batch statistics do not make P = 4 differ from one JVM. */
+    private static final ModelSpec NO_BN = new ModelSpec(784, List.of(new LayerSpec.Dense(32), new LayerSpec.Relu(),
+            new LayerSpec.Dropout(0.3), new LayerSpec.Dense(10), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
+
+    private static Network fit(Dataset data, int partitions, TrainConfig config, DistributedTrainer.Options options) {
+        return fit(SPEC, data, partitions, config, options);
+    }
+
+    private static Network fit(ModelSpec spec, Dataset data, int partitions, TrainConfig config, DistributedTrainer.Options options) {
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions);
+        try {
+            Network net = Network.create(spec, config.seed());
+            DistributedTrainer.fit(shards, null, net, config, TrainingListener.silent(), options);
+            return net;
+        } finally {
+            shards.release();
+        }
+    }
+
+    @Test
+    void sameSeedSamePartitionsIsBitIdenticalAndSurvivesATaskFailure() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
+        TrainConfig config = new TrainConfig().epochs(2).batchSize(100).seed(3).l2(1e-4);
+        Network a = fit(data, 2, config, new DistributedTrainer.Options());
+        Network b = fit(data, 2, config, new DistributedTrainer.Options());
+        assertArrayEquals(a.store().values(), b.store().values(), 0f);
+        assertArrayEquals(a.store().state(), b.store().state(), 0f);
+
+        // Partition 1 fails at global step 7 on its first attempt; Spark retries it.
+        Network retried = fit(data, 2, config, new DistributedTrainer.Options().injectFailure(1, 7));
+        assertArrayEquals(a.store().values(), retried.store().values(), 0f);
+        assertArrayEquals(a.store().state(), retried.store().state(), 0f);
+
+        Network otherSeed = fit(data, 2, config.copy().seed(4), new DistributedTrainer.Options());
+        assertFalse(java.util.Arrays.equals(a.store().values(), otherSeed.store().values()));
+    }
+
+    @Test
+    void onePartitionIsBitIdenticalToTheReferenceTrainer() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 600);
+        TrainConfig config = new TrainConfig().epochs(2).batchSize(64).seed(8).l1(1e-4).maxNorm(2);
+        Network distributed = fit(data, 1, config, new DistributedTrainer.Options());
+        Network reference = Network.create(SPEC, config.seed());
+        ReferenceTrainer.fit(reference, data, null, config, TrainingListener.silent());
+        assertArrayEquals(reference.store().values(), distributed.store().values(), 0f);
+        assertArrayEquals(reference.store().state(), distributed.store().state(), 0f);
+    }
+
+    @Test
+    void penaltiesConstraintsAndDecayActOncePerStepOnTheDriver() {
+        // One epoch of one global batch holding every row: P = 4 must give the single-JVM step.
+        Dataset data = SparkTestSession.mnistTrain().slice(100, 164);
+        TrainConfig config = new TrainConfig().epochs(1).batchSize(64).seed(2).optimizer("sgd").learningRate(0.5)
+                .l1(0.01).l2(0.1).weightDecay(0.05).maxNorm(0.8);
+        Network distributed = fit(NO_BN, data, 4, config, new DistributedTrainer.Options());
+        Network reference = Network.create(NO_BN, config.seed());
+        ReferenceTrainer.fit(reference, data, null, config, TrainingListener.silent());
+        Network unregularized = Network.create(NO_BN, config.seed());
+        ReferenceTrainer.fit(unregularized, data, null, new TrainConfig().epochs(1).batchSize(64).seed(2)
+                .optimizer("sgd").learningRate(0.5), TrainingListener.silent());
+        float[] d = distributed.store().values();
+        float[] r = reference.store().values();
+        float[] u = unregularized.store().values();
+        double maxDiff = 0;
+        double regEffect = 0;
+        for (int i = 0; i < d.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(d[i] - r[i]));
+            regEffect = Math.max(regEffect, Math.abs(r[i] - u[i]));
+        }
+        assertTrue(maxDiff < 1e-5, "distributed vs single-JVM step differ by " + maxDiff);
+        assertTrue(regEffect > 1e-2, "regularization had no visible effect: " + regEffect);
+    }
+
+    @Test
+    void driverPopulationEstimatesMatchAnIndependentComputation() {
+        int n = 96;
+        int partitions = 3;
+        Dataset data = SparkTestSession.mnistTrain().slice(500, 500 + n);
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = i;
+        }
+        // Running average after one step (global batch = all rows): 0.9 * (0, 1) + 0.1 * (mean, unbiased var)
+        // of the union, with the initial weights; lr 1e-12 keeps the weights where they were.
+        TrainConfig running = new TrainConfig().epochs(1).batchSize(n).seed(5).optimizer("sgd").learningRate(1e-12)
+                .bnPopulation("running");
+        Network net = fit(data, partitions, running, new DistributedTrainer.Options());
+        Network initial = Network.create(SPEC, 5);
+        initial.forward(data.features(), n, Pass.train(5, 0, ids));
+        BatchNormLayer bn = (BatchNormLayer) initial.layers().get(1);
+        BatchStats union = bn.lastStats();
+        float[] state = net.store().state();
+        for (int j = 0; j < union.features(); j++) {
+            assertEquals(0.1 * union.mean()[j], state[bn.populationMeanOffset() + j], 1e-5);
+            assertEquals(0.9 + 0.1 * union.unbiasedVariance(j), state[bn.populationVarianceOffset() + j], 1e-4);
+        }
+
+        // Exact estimator with the final weights: each partition's local batch is its whole shard,
+        // so E[x] = mean of the 3 shard means and Var[x] = mean of the 3 unbiased shard variances.
+        TrainConfig exact = running.copy().bnPopulation("exact").learningRate(0.01);
+        Network trained = fit(data, partitions, exact, new DistributedTrainer.Options());
+        Network check = Network.create(SPEC, 5);
+        check.store().setValues(trained.store().values());
+        BatchNormLayer checkBn = (BatchNormLayer) check.layers().get(1);
+        double[] meanSum = new double[32];
+        double[] varSum = new double[32];
+        for (int p = 0; p < partitions; p++) {
+            int from = p * n / partitions;
+            int to = (p + 1) * n / partitions;
+            Dataset shard = data.slice(from, to);
+            check.forward(shard.features(), to - from, Pass.bnStatistics());
+            BatchStats s = checkBn.lastStats();
+            for (int j = 0; j < 32; j++) {
+                meanSum[j] += s.mean()[j];
+                varSum[j] += s.m2()[j] / (s.count() - 1);
+            }
+        }
+        float[] exactState = trained.store().state();
+        for (int j = 0; j < 32; j++) {
+            assertEquals(meanSum[j] / partitions, exactState[checkBn.populationMeanOffset() + j], 1e-4 * (1 + Math.abs(meanSum[j])));
+            assertEquals(varSum[j] / partitions, exactState[checkBn.populationVarianceOffset() + j], 1e-4 * (1 + varSum[j]));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package org.sparknn.spark;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparknn.data.Dataset;
+import org.sparknn.data.IdxReader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/** One local[2] session shared by the Spark tests of a JVM (tasks may fail up to 3 times). */
+final class SparkTestSession {
+    private static SparkSession session;
+    private static Dataset train;
+    private static Dataset test;
+
+    private SparkTestSession() {}
+
+    static synchronized SparkSession get() {
+        if (session == null || session.sparkContext().isStopped()) {
+            session = SparkSetup.localSession("local[2,3]", "sparknn-tests", false);
+        }
+        return session;
+    }
+
+    static JavaSparkContext jsc() {
+        return JavaSparkContext.fromSparkContext(get().sparkContext());
+    }
+
+    static synchronized void stop() {
+        if (session != null) {
+            session.stop();
+            session = null;
+        }
+    }
+
+    static synchronized Dataset mnistTrain() {
+        load();
+        return train;
+    }
+
+    static synchronized Dataset mnistTest() {
+        load();
+        return test;
+    }
+
+    private static void load() {
+        if (train == null) {
+            try {
+                train = IdxReader.readDir(Path.of("data/mnist"), "train");
+                test = IdxReader.readDir(Path.of("data/mnist"), "test");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
