@@ -1,14 +1,15 @@
 package org.sparknn.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.sparknn.data.Dataset;
 import org.sparknn.data.IdxReader;
-import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
+import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.spark.Shards;
+import org.sparknn.spark.SparkSetup;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.ReferenceTrainer;
-import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingResult;
 
 import java.io.IOException;
@@ -17,16 +18,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 
 /**
- * Trains a model described by a configuration file on an IDX data directory with the
- * single-JVM trainer, prints progress and the test accuracy, and writes the resolved
- * configuration and per-epoch metrics (JSON lines) to the output directory.
+ * Trains a model described by a configuration file on an IDX data directory, data-parallel on
+ * Spark (an embedded local Spark unless launched by spark-submit), or in one JVM with
+ * --single-jvm. Prints progress and the test accuracy, and writes the resolved configuration and
+ * per-epoch metrics (JSON lines) to the output directory, which appears only when complete.
  *
- * <pre>TrainMain [--conf FILE] [--data DIR] [--out DIR] [setting=value ...]</pre>
+ * <pre>TrainMain [--conf FILE] [--data DIR] [--out DIR] [--master URL] [--single-jvm] [setting=value ...]</pre>
  */
 public final class TrainMain {
     private TrainMain() {}
@@ -37,6 +38,10 @@ public final class TrainMain {
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("sparknn train: " + e.getMessage());
             System.exit(2);
+        } catch (RuntimeException e) {
+            System.err.println("sparknn train: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
         }
     }
 
@@ -44,88 +49,92 @@ public final class TrainMain {
         Path conf = Path.of("conf/mnist-mlp.json");
         Path data = Path.of("data/mnist");
         Path out = Path.of("runs/mnist-mlp");
+        String master = null;
+        boolean singleJvm = false;
         List<String> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--conf" -> conf = Path.of(value(args, ++i, "--conf"));
                 case "--data" -> data = Path.of(value(args, ++i, "--data"));
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
+                case "--master" -> master = value(args, ++i, "--master");
+                case "--single-jvm" -> singleJvm = true;
                 default -> {
                     if (!args[i].contains("=")) {
-                        throw new IllegalArgumentException("unexpected argument '" + args[i]
-                                + "'; usage: [--conf FILE] [--data DIR] [--out DIR] [setting=value ...]");
+                        throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; usage: [--conf FILE] "
+                                + "[--data DIR] [--out DIR] [--master URL] [--single-jvm] [setting=value ...]");
                     }
                     overrides.add(args[i]);
                 }
             }
         }
-        if (!Files.isRegularFile(conf)) {
-            throw new IllegalArgumentException("configuration file not found: " + conf.toAbsolutePath());
-        }
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(conf.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(conf + ": not valid JSON: " + e.getMessage());
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!key.equals("model") && !key.equals("training")) {
-                throw new IllegalArgumentException(conf + ": unknown section '" + key + "'; valid sections: model, training");
-            }
-        }
-        if (!root.has("model")) {
-            throw new IllegalArgumentException(conf + ": missing section 'model'");
-        }
-        ModelSpec spec;
-        try {
-            spec = ModelSpec.fromJson(root.get("model").toString());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(conf + ": model: " + e.getMessage());
-        }
-        TrainConfig config = new TrainConfig();
-        if (root.has("training")) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.get("training").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                try {
-                    config.set(e.getKey(), e.getValue().asText());
-                } catch (IllegalArgumentException ex) {
-                    throw new IllegalArgumentException(conf + ": training: " + ex.getMessage());
-                }
-            }
-        }
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            config.set(o.substring(0, eq).trim(), o.substring(eq + 1));
-        }
-
+        JobConfig job = JobConfig.load(conf, overrides);
         Dataset train = IdxReader.readDir(data, "train");
         Dataset test = IdxReader.readDir(data, "test");
-        System.out.println("sparknn train (single JVM reference trainer)");
-        System.out.println("  data:   " + data + " (" + train.size() + " train, " + test.size() + " test, "
+        Network net = Network.create(job.model(), job.training().seed());
+        System.out.println("sparknn train");
+        System.out.println("  data:       " + data + " (" + train.size() + " train, " + test.size() + " test, "
                 + train.featureSize() + " features)");
-        System.out.println("  model:  " + spec.toJson());
-        System.out.println("  config: " + config);
-        Network net = Network.create(spec, config.seed());
+        System.out.println("  model:      " + job.model().toJson());
         System.out.println("  parameters: " + net.store().size());
+        System.out.println("  settings:   " + job.training());
 
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = out.toAbsolutePath().resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         Files.createDirectories(tmp);
         StringBuilder metrics = new StringBuilder();
-        TrainingResult result = ReferenceTrainer.fit(net, train, test, config, m -> {
-            System.out.println(m.toLine());
-            metrics.append(m.toJson()).append('\n');
-        });
-        Files.writeString(tmp.resolve("metrics.jsonl"), metrics.toString(), StandardCharsets.UTF_8);
-        Files.writeString(tmp.resolve("config.json"), new ObjectMapper().writerWithDefaultPrettyPrinter()
-                .writeValueAsString(Map.of("model", new ObjectMapper().readTree(spec.toJson()), "training", config.toMap())));
-        replaceDirectory(tmp, out);
+        TrainingResult result;
+        try {
+            if (singleJvm) {
+                System.out.println("  trainer:    single JVM (reference)");
+                result = ReferenceTrainer.fit(net, train, test, job.training(), m -> {
+                    System.out.println(m.toLine());
+                    metrics.append(m.toJson()).append('\n');
+                });
+            } else {
+                result = trainOnSpark(net, train, test, job, master, m -> {
+                    System.out.println(m.toLine());
+                    metrics.append(m.toJson()).append('\n');
+                });
+            }
+            Files.writeString(tmp.resolve("metrics.jsonl"), metrics.toString(), StandardCharsets.UTF_8);
+            Files.writeString(tmp.resolve("config.json"), job.toJson(), StandardCharsets.UTF_8);
+            replaceDirectory(tmp, out);
+        } finally {
+            deleteRecursively(tmp);
+        }
         EpochMetrics last = result.history().get(result.history().size() - 1);
-        System.out.printf(java.util.Locale.ROOT, "final: test accuracy %.4f  test loss %.4f  (BN population: %s)  %.1fs  %,.0f samples/s  train loss %.4f%n",
-                result.finalValidation().accuracy(), result.finalValidation().loss(), config.bnPopulation(),
+        System.out.printf(Locale.ROOT, "final: test accuracy %.4f  test loss %.4f  (BN population: %s)  %.1fs  %,.0f samples/s  train loss %.4f%n",
+                result.finalValidation().accuracy(), result.finalValidation().loss(), job.training().bnPopulation(),
                 result.seconds(), result.samplesPerSecond(), last.trainLoss());
         System.out.println("metrics and resolved config written to " + out);
         return result;
+    }
+
+    private static TrainingResult trainOnSpark(Network net, Dataset train, Dataset test, JobConfig job, String master,
+                                               org.sparknn.train.TrainingListener listener) {
+        boolean submitted = master == null && System.getProperty("spark.master") != null;
+        SparkSession spark = submitted
+                ? SparkSession.builder().config(SparkSetup.recommended(new org.apache.spark.SparkConf())).getOrCreate()
+                : SparkSetup.localSession(master == null ? "local[*]" : master, "sparknn-train", false);
+        try {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            int workers = job.training().workers() > 0 ? job.training().workers() : sc.defaultParallelism();
+            System.out.println("  trainer:    Spark " + spark.version() + ", master " + sc.master() + ", " + workers + " workers"
+                    + (job.training().syncEvery() > 1 ? ", local SGD every " + job.training().syncEvery() + " steps" : ", synchronous"));
+            Shards trainShards = Shards.fromDataset(sc, train, workers, job.training().seed());
+            Shards testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training().seed());
+            try {
+                return DistributedTrainer.fit(trainShards, testShards, net, job.training(), listener,
+                        new DistributedTrainer.Options()).training();
+            } finally {
+                trainShards.release();
+                testShards.release();
+            }
+        } finally {
+            if (!submitted) {
+                spark.stop();
+            }
+        }
     }
 
     private static String value(String[] args, int i, String flag) {
@@ -137,18 +146,24 @@ public final class TrainMain {
 
     /** Moves a finished output directory into place, replacing an earlier run's. */
     private static void replaceDirectory(Path tmp, Path out) throws IOException {
-        if (Files.exists(out)) {
-            Path old = out.resolveSibling(out.getFileName() + ".old-" + ProcessHandle.current().pid());
-            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-            try (var files = Files.walk(old)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+        Path target = out.toAbsolutePath();
+        if (Files.exists(target)) {
+            Path old = target.resolveSibling(target.getFileName() + ".old-" + ProcessHandle.current().pid());
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            deleteRecursively(old);
         } else {
-            if (out.getParent() != null) {
-                Files.createDirectories(out.getParent());
-            }
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            Files.createDirectories(target.getParent());
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -39,7 +39,14 @@ public final class DistributedTrainer {
         int failPartition = -1;
         long failStep = -1;
         long logEverySteps = 0;
+        long timeFromStep = 0;
         String metricsPath;
+
+        /** Leaves the first n steps (JIT warm-up) out of the step timings. */
+        public Options timeFromStep(long n) {
+            this.timeFromStep = n;
+            return this;
+        }
 
         /** Makes the first attempt of one task fail (to test recovery). */
         public Options injectFailure(int partition, long step) {
@@ -127,7 +134,9 @@ public final class DistributedTrainer {
                     }
                 }
                 Evaluation val = validation == null ? null : evaluate(validation, "validation after epoch " + (epoch + 1));
-                EpochMetrics m = tracker.finish(epoch + 1, step, val, globalStep.lastLearningRate(), net);
+                double lr = config.syncEvery() == 1 ? globalStep.lastLearningRate()
+                        : globalStep.updater().nextLearningRate(); // local SGD: the rate the next period starts with
+                EpochMetrics m = tracker.finish(epoch + 1, step, val, lr, net);
                 history.add(m);
                 listener.onEpoch(m);
                 if (metrics != null) {
@@ -157,6 +166,9 @@ public final class DistributedTrainer {
     }
 
     private void synchronousStep(GlobalStep globalStep, EpochTracker tracker, int epoch, long stepInEpoch, long step) {
+        if (step == options.timeFromStep && step > 0) {
+            timings.reset();
+        }
         Aggregate a = gradientSum(epoch, stepInEpoch, step);
         long t3 = System.nanoTime();
         double penalty = globalStep.apply(a.count(), a.bnStats());
@@ -337,9 +349,14 @@ public final class DistributedTrainer {
         Broadcast<Tasks.ModelPayload> model = sc.broadcast(payload(null));
         sc.setJobDescription("sparknn " + description);
         Tasks.Run r = run;
-        List<Evaluation> parts = data.blocks().map(b -> Worker.evaluate(b, r, model)).collect();
+        List<Tasks.EvalResult> parts = data.blocks().map(b -> Worker.evaluate(b, r, model)).collect();
         model.destroy();
-        return Evaluation.merge(parts);
+        List<Evaluation> evaluations = new ArrayList<>();
+        for (Tasks.EvalResult e : parts) {
+            evaluations.add(new Evaluation(e.count(), e.count() == 0 ? 0 : e.lossSum() / e.count(),
+                    e.count() == 0 ? 0 : (double) e.correct() / e.count(), e.confusion()));
+        }
+        return Evaluation.merge(evaluations);
     }
 
     /** The exact BN estimator over the training shards with the final weights, merged in partition order. */

@@ -8,6 +8,7 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import org.sparknn.data.Dataset;
+import org.sparknn.tensor.CounterRng;
 import scala.Tuple2;
 
 import java.util.ArrayList;
@@ -17,11 +18,13 @@ import java.util.List;
 
 /**
  * Training data split into P data-parallel shards, one cached {@link ShardBlock} per Spark
- * partition. Sample ids are global and stable (the row's position in the input), and shard p
- * holds the contiguous id range [p N / P, (p+1) N / P), so a given input always gives the same
- * shards.
+ * partition. Sample ids are global and stable (the row's position in the input). Rows are dealt
+ * to shards through a seeded permutation of the ids (shard sizes differ by at most one), so data
+ * stored sorted by label still gives every worker a mix of all labels, and a given input and seed
+ * always give the same shards. Within a shard rows are kept in id order.
  */
 public final class Shards {
+    private static final long SHARD_TAG = 0x5348_4152L;
     private final JavaRDD<ShardBlock> blocks;
     private final int[] sizes;
     private final int featureSize;
@@ -60,26 +63,36 @@ public final class Shards {
         blocks.unpersist(false);
     }
 
-    static int shardOf(long id, long total, int partitions) {
-        return (int) (id * partitions / total);
+    /** The shard that holds sample {@code id} of {@code total}. */
+    public static int shardOf(long id, long total, int partitions, long seed) {
+        long position = CounterRng.permuteIndex(id, total, CounterRng.key(seed, SHARD_TAG));
+        return (int) (position * partitions / total);
     }
 
     /** Shards an in-memory data set (ids are row indices). */
-    public static Shards fromDataset(JavaSparkContext sc, Dataset data, int partitions) {
+    public static Shards fromDataset(JavaSparkContext sc, Dataset data, int partitions, long seed) {
         requirePartitions(partitions, data.size(), data.source());
-        List<ShardBlock> list = new ArrayList<>();
-        int[] sizes = new int[partitions];
         int f = data.featureSize();
+        int[] shardOfRow = new int[data.size()];
+        int[] sizes = new int[partitions];
+        for (int i = 0; i < data.size(); i++) {
+            shardOfRow[i] = shardOf(i, data.size(), partitions, seed);
+            sizes[shardOfRow[i]]++;
+        }
+        List<ShardBlock> list = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            int from = (int) ((long) p * data.size() / partitions);
-            int to = (int) ((long) (p + 1) * data.size() / partitions);
-            long[] ids = new long[to - from];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = from + i;
+            float[] features = new float[sizes[p] * f];
+            float[] labels = new float[sizes[p]];
+            long[] ids = new long[sizes[p]];
+            int k = 0;
+            for (int i = 0; i < data.size(); i++) {
+                if (shardOfRow[i] == p) {
+                    System.arraycopy(data.features(), i * f, features, k * f, f);
+                    labels[k] = data.labels()[i];
+                    ids[k++] = i;
+                }
             }
-            sizes[p] = to - from;
-            list.add(new ShardBlock(p, to - from, f, Arrays.copyOfRange(data.features(), from * f, to * f),
-                    Arrays.copyOfRange(data.labels(), from, to), ids));
+            list.add(new ShardBlock(p, sizes[p], f, features, labels, ids));
         }
         // A parallelized collection's partitions carry their data into every task; a local
         // checkpoint cuts that lineage so step tasks only name their cached block.
@@ -95,7 +108,7 @@ public final class Shards {
      * places rows by id; each partition is then packed once into a block and cached.
      */
     public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
-                                       int partitions) {
+                                       int partitions, long seed) {
         for (String col : new String[] {featuresCol, labelCol}) {
             if (!Arrays.asList(df.columns()).contains(col)) {
                 throw new IllegalArgumentException("input has no column '" + col + "'; columns: " + Arrays.toString(df.columns()));
@@ -105,7 +118,7 @@ public final class Shards {
                 .mapToPair(t -> new Tuple2<>(t._2(), toRow(t._1(), featuresCol, labelCol, t._2())));
         long total = byId.count();
         requirePartitions(partitions, total, "input DataFrame");
-        JavaRDD<ShardBlock> rdd = byId.partitionBy(new ContiguousPartitioner(total, partitions))
+        JavaRDD<ShardBlock> rdd = byId.partitionBy(new PermutedPartitioner(total, partitions, seed))
                 .mapPartitionsWithIndex((p, it) -> List.of(pack(p, it)).iterator(), true)
                 .persist(StorageLevel.MEMORY_ONLY());
         rdd.setName("sparknn shards");
@@ -172,14 +185,16 @@ public final class Shards {
         }
     }
 
-    /** Places id i in partition floor(i P / N). */
-    static final class ContiguousPartitioner extends Partitioner {
+    /** Places id i in {@link #shardOf}'s partition. */
+    static final class PermutedPartitioner extends Partitioner {
         private final long total;
         private final int partitions;
+        private final long seed;
 
-        ContiguousPartitioner(long total, int partitions) {
+        PermutedPartitioner(long total, int partitions, long seed) {
             this.total = total;
             this.partitions = partitions;
+            this.seed = seed;
         }
 
         @Override
@@ -189,17 +204,17 @@ public final class Shards {
 
         @Override
         public int getPartition(Object key) {
-            return shardOf((Long) key, total, partitions);
+            return shardOf((Long) key, total, partitions, seed);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof ContiguousPartitioner c && c.total == total && c.partitions == partitions;
+            return o instanceof PermutedPartitioner c && c.total == total && c.partitions == partitions && c.seed == seed;
         }
 
         @Override
         public int hashCode() {
-            return Long.hashCode(total) * 31 + partitions;
+            return (Long.hashCode(total) * 31 + partitions) * 31 + Long.hashCode(seed);
         }
     }
 }

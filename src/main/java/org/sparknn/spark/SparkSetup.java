@@ -9,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
  * <li>spark.task.maxDirectResultSize: gradients come back as task results; above this size
  * (1 MiB by default) Spark parks each result in the block manager and fetches it again.</li>
  * <li>spark.broadcast.compress=false: float weights barely compress, compressing them costs
- * milliseconds per step.</li>
+ * milliseconds per step; likewise the broadcast checksum (task results are not checksummed either).</li>
  * </ul>
  */
 public final class SparkSetup {
@@ -19,6 +19,7 @@ public final class SparkSetup {
         return conf
                 .setIfMissing("spark.task.maxDirectResultSize", "100m")
                 .setIfMissing("spark.broadcast.compress", "false")
+                .setIfMissing("spark.broadcast.checksum", "false")
                 .setIfMissing("spark.sql.shuffle.partitions", "8");
     }
 

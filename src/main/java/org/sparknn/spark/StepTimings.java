@@ -17,6 +17,16 @@ public final class StepTimings {
     long aggregateNanos;
     long updateNanos;
 
+    void reset() {
+        steps = 0;
+        shipNanos = 0;
+        jobNanos = 0;
+        slowestLoadNanos = 0;
+        slowestComputeNanos = 0;
+        aggregateNanos = 0;
+        updateNanos = 0;
+    }
+
     public long steps() {
         return steps;
     }

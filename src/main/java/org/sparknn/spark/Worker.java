@@ -141,12 +141,13 @@ final class Worker {
         return new Tasks.LocalStepsResult(p, out, lossSum, penaltySum, count, correct, System.nanoTime() - t0);
     }
 
-    static Evaluation evaluate(ShardBlock block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
+    static Tasks.EvalResult evaluate(ShardBlock block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
         State st = WorkerCache.get(run.runId(), "eval", block.partition(), () -> new State(run));
         st.load(model.value());
         Dataset rows = new Dataset("partition " + block.partition(), block.rows(), block.featureSize(),
                 block.features(), block.labels());
-        return Evaluator.evaluate(st.net, rows, 512);
+        Evaluation e = Evaluator.evaluate(st.net, rows, 512);
+        return new Tasks.EvalResult(e.loss() * e.count(), e.correct(), e.count(), e.confusion());
     }
 
     /** Exact BN estimator over this shard, in local batches of the training share, dropout off. */

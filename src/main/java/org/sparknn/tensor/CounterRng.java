@@ -49,6 +49,33 @@ public final class CounterRng {
         return r * Math.cos(2.0 * Math.PI * u2);
     }
 
+    /**
+     * Position of index i in a pseudo-random permutation of 0..n-1 keyed by {@code key}, computed
+     * without a table: a 4-round Feistel network on the next even power of two, cycle-walking
+     * until the result falls below n. A bijection, so every position is taken exactly once.
+     */
+    public static long permuteIndex(long i, long n, long key) {
+        if (i < 0 || i >= n) {
+            throw new IllegalArgumentException("index " + i + " outside 0.." + (n - 1));
+        }
+        int bits = Math.max(2, 64 - Long.numberOfLeadingZeros(n - 1));
+        bits += bits & 1;
+        int half = bits / 2;
+        long mask = (1L << half) - 1;
+        long x = i;
+        do {
+            long left = x >>> half;
+            long right = x & mask;
+            for (int round = 0; round < 4; round++) {
+                long next = left ^ (mix(key + round * GOLDEN + right) & mask);
+                left = right;
+                right = next;
+            }
+            x = (left << half) | right;
+        } while (x >= n);
+        return x;
+    }
+
     /** Fisher-Yates permutation of 0..n-1 drawn from the stream {@code key}. */
     public static int[] permutation(int n, long key) {
         int[] p = new int[n];

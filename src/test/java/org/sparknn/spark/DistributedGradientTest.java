@@ -54,7 +54,7 @@ class DistributedGradientTest {
         BatchResult r = reference.gradientSum(data.features(), data.labels(), B, Pass.train(SEED, STEP, ids()));
         float[] expected = reference.store().grads().clone();
 
-        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions);
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, SEED);
         try {
             Network net = Network.create(NO_BN, SEED);
             DistributedTrainer.Aggregate a = DistributedTrainer.stepGradient(shards, net, config(), 0, 0, STEP);
@@ -85,7 +85,7 @@ class DistributedGradientTest {
         reference.forward(data.features(), B, Pass.train(SEED, STEP, ids()));
         BatchStats direct = ((BatchNormLayer) reference.layers().get(1)).lastStats();
 
-        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions);
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, SEED);
         try {
             Network net = Network.create(WITH_BN, SEED);
             DistributedTrainer.Aggregate a = DistributedTrainer.stepGradient(shards, net, config(), 0, 0, STEP);

@@ -15,7 +15,7 @@ class MnistFitTest {
     @Test
     void referenceTrainerReaches95PercentOnTheBundledSubset(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        TrainingResult result = TrainMain.run(new String[] {"--conf", "conf/mnist-mlp.json", "--data", "data/mnist",
+        TrainingResult result = TrainMain.run(new String[] {"--single-jvm", "--conf", "conf/mnist-mlp.json", "--data", "data/mnist",
                 "--out", out.toString()});
         double accuracy = result.finalValidation().accuracy();
         assertEquals(2004, result.finalValidation().count());

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Distributed step benchmark on an embedded local[2] Spark (see SparkBenchMain).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source jobs/lib.sh
+ensure_built
+exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" org.sparknn.cli.SparkBenchMain "$@"
