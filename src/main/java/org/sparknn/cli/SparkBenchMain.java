@@ -80,6 +80,15 @@ public final class SparkBenchMain {
                 System.out.printf(Locale.ROOT, "P=%d: %,.0f samples/s; overhead above the empty job: %.2f ms (target <= 15)%n",
                         p, samplesPerSecond[p], t.overheadMs() - empty);
             }
+            Shards shards = Shards.fromDataset(sc, train, 2, config.seed());
+            List<org.sparknn.train.EpochMetrics> h = DistributedTrainer.fit(shards, null, Network.create(spec, config.seed()),
+                    config.copy().workers(2).syncEvery(4), TrainingListener.silent(), new DistributedTrainer.Options())
+                    .training().history();
+            shards.release();
+            double localSgd = (double) train.size() * (h.size() - 1)
+                    / (h.get(h.size() - 1).elapsedSeconds() - h.get(0).elapsedSeconds());
+            System.out.printf(Locale.ROOT, "P=2 local SGD (syncEvery=4, parameter averaging): %,.0f samples/s (%.2f x the single-thread reference)%n",
+                    localSgd, localSgd / reference);
             System.out.printf(Locale.ROOT, "scaling efficiency: samples/s at P=2 / (2 x single-thread reference) = %.2f (target >= 0.8)%n",
                     samplesPerSecond[2] / (2 * reference));
             System.out.printf(Locale.ROOT, "P=2 vs P=1 speed-up: %.2f%n", samplesPerSecond[2] / samplesPerSecond[1]);

@@ -1,0 +1,105 @@
+package org.sparknn.spark;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.data.Dataset;
+import org.sparknn.nn.LayerSpec;
+import org.sparknn.nn.LossKind;
+import org.sparknn.nn.ModelSpec;
+import org.sparknn.nn.Network;
+import org.sparknn.train.TrainConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Shards built from a DataFrame (here read by Spark's LibSVM source) hold the right rows under the right ids. */
+class DataFrameShardsTest {
+    private static final int N = 500;
+
+    private static Path writeLibSvm(Path dir, Dataset data) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int r = 0; r < data.size(); r++) {
+            sb.append((int) data.labels()[r]);
+            for (int j = 0; j < data.featureSize(); j++) {
+                float v = data.features()[r * data.featureSize() + j];
+                if (v != 0f) {
+                    sb.append(' ').append(j + 1).append(':').append(String.format(Locale.ROOT, "%.9g", v));
+                }
+            }
+            sb.append('\n');
+        }
+        Path file = dir.resolve("digits.libsvm");
+        Files.writeString(file, sb.toString());
+        return file;
+    }
+
+    private static Dataset subset() {
+        Dataset all = SparkTestSession.mnistTrain();
+        // every 16th row, so all classes are present
+        float[] x = new float[N * 784];
+        float[] y = new float[N];
+        for (int i = 0; i < N; i++) {
+            System.arraycopy(all.features(), i * 16 * 784, x, i * 784, 784);
+            y[i] = all.labels()[i * 16];
+        }
+        return new Dataset("subset", N, 784, x, y);
+    }
+
+    @Test
+    void libSvmDataFrameGivesTheSameShardsAndGradientAsTheInMemoryPath(@TempDir Path dir) throws IOException {
+        SparkSession spark = SparkTestSession.get();
+        Dataset data = subset();
+        org.apache.spark.sql.Dataset<Row> df = spark.read().format("libsvm").option("numFeatures", "784")
+                .load(writeLibSvm(dir, data).toString()).repartition(1);
+        Shards fromFrame = Shards.fromDataFrame(df, "features", "label", 3, 7);
+        Shards fromMemory = Shards.fromDataset(SparkTestSession.jsc(), data, 3, 7);
+        try {
+            assertArrayEquals(fromMemory.sizes(), fromFrame.sizes());
+            assertEquals(N, fromFrame.totalRows());
+            assertEquals(784, fromFrame.featureSize());
+            for (int s : fromFrame.sizes()) {
+                assertTrue(Math.abs(s - N / 3.0) <= 1, "unbalanced shard " + s);
+            }
+            for (ShardBlock b : fromFrame.blocks().collect()) {
+                for (int k = 0; k < b.rows(); k++) {
+                    int id = (int) b.ids()[k];
+                    assertEquals(b.partition(), Shards.shardOf(id, N, 3, 7));
+                    assertEquals(data.labels()[id], b.labels()[k]);
+                    for (int j = 0; j < 784; j++) {
+                        assertEquals(data.features()[id * 784 + j], b.features()[k * 784 + j], 1e-6f);
+                    }
+                }
+            }
+            ModelSpec spec = new ModelSpec(784, List.of(new LayerSpec.Dense(16), new LayerSpec.Relu(),
+                    new LayerSpec.Dropout(0.5), new LayerSpec.Dense(10), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
+            TrainConfig config = new TrainConfig().batchSize(60).seed(7);
+            Network a = Network.create(spec, 7);
+            DistributedTrainer.stepGradient(fromFrame, a, config, 0, 1, 1);
+            Network b = Network.create(spec, 7);
+            DistributedTrainer.stepGradient(fromMemory, b, config, 0, 1, 1);
+            assertArrayEquals(b.store().grads(), a.store().grads(), 1e-5f);
+        } finally {
+            fromFrame.release();
+            fromMemory.release();
+        }
+    }
+
+    @Test
+    void missingColumnIsAClearError() {
+        SparkSession spark = SparkTestSession.get();
+        org.apache.spark.sql.Dataset<Row> df = spark.range(10).toDF("x");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Shards.fromDataFrame(df, "features", "label", 2, 1));
+        assertTrue(e.getMessage().contains("no column 'features'") && e.getMessage().contains("[x]"), e.getMessage());
+    }
+}

@@ -1,0 +1,57 @@
+package org.sparknn.spark;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparknn.cli.TrainMain;
+import org.sparknn.train.TrainingResult;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The main job on local-cluster[2,1,1024]: two executors in separate JVMs, so weights, shards and
+ * results really cross process boundaries. Spark launches those JVMs from SPARK_HOME (set by the
+ * build to target/spark-home), which this test lays out from Maven's classpath.
+ */
+class LocalClusterTest {
+    private static final String[] PROPS = {"spark.executor.extraClassPath", "spark.executor.extraJavaOptions"};
+
+    @AfterEach
+    void clearProperties() {
+        for (String p : PROPS) {
+            System.clearProperty(p);
+        }
+    }
+
+    @Test
+    void mainJobReaches95PercentOnTwoExecutorJvms(@TempDir Path dir) throws Exception {
+        SparkTestSession.stop();
+        prepareSparkHome(Path.of(System.getenv("SPARK_HOME")));
+        System.setProperty("spark.executor.extraClassPath", Path.of("target/classes").toAbsolutePath().toString());
+        System.setProperty("spark.executor.extraJavaOptions", "-XX:+UseParallelGC " + System.getProperty("sparknn.jvmFlags"));
+        TrainingResult result = TrainMain.run(new String[] {"--out", dir.resolve("run").toString(),
+                "--master", "local-cluster[2,1,1024]"});
+        assertEquals(2004, result.finalValidation().count());
+        assertTrue(result.finalValidation().accuracy() >= 0.95, "test accuracy " + result.finalValidation().accuracy());
+    }
+
+    /** A Spark home: a RELEASE marker and jars/ linking every jar of the build's runtime classpath. */
+    static void prepareSparkHome(Path home) throws IOException {
+        Path jars = home.resolve("jars");
+        Files.createDirectories(jars);
+        Files.writeString(home.resolve("RELEASE"), "Spark for sparknn local-cluster tests\n");
+        String cp = Files.readString(Path.of("target/runtime-classpath.txt")).trim();
+        for (String entry : cp.split(java.io.File.pathSeparator)) {
+            Path jar = Path.of(entry);
+            Path link = jars.resolve(jar.getFileName());
+            if (entry.endsWith(".jar") && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.createSymbolicLink(link, jar.toAbsolutePath());
+            }
+        }
+    }
+}
