@@ -8,6 +8,7 @@ import org.sparknn.nn.Network;
 import org.sparknn.spark.DistributedTrainer;
 import org.sparknn.spark.Shards;
 import org.sparknn.spark.SparkSetup;
+import org.sparknn.train.DataChecks;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.ReferenceTrainer;
 import org.sparknn.train.TrainingResult;
@@ -38,9 +39,12 @@ public final class TrainMain {
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("sparknn train: " + e.getMessage());
             System.exit(2);
-        } catch (RuntimeException e) {
-            System.err.println("sparknn train: failed: " + e);
-            e.printStackTrace();
+        } catch (Exception e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            System.err.println("sparknn train: failed: " + root);
             System.exit(1);
         }
     }
@@ -72,6 +76,8 @@ public final class TrainMain {
         Dataset train = IdxReader.readDir(data, "train");
         Dataset test = IdxReader.readDir(data, "test");
         Network net = Network.create(job.model(), job.training().seed());
+        DataChecks.requireCompatible(net, train, "training");
+        DataChecks.requireCompatible(net, test, "test");
         System.out.println("sparknn train");
         System.out.println("  data:       " + data + " (" + train.size() + " train, " + test.size() + " test, "
                 + train.featureSize() + " features)");

@@ -124,23 +124,10 @@ public final class Network {
         store.zeroGrads();
         float[] out = forward(x, n, pass);
         lossGrad = Layer.ensure(lossGrad, n * outputSize);
-        int last = layers.size() - 1;
-        double loss;
-        Layer head = layers.get(last);
-        switch (spec.loss()) {
-            case SOFTMAX_CROSS_ENTROPY -> {
-                loss = Losses.softmaxCrossEntropyFromLogits(((SoftmaxLayer) head).lastInput(), out, labels, n, outputSize, lossGrad);
-                last--; // gradient is already wrt the softmax input
-            }
-            case BINARY_CROSS_ENTROPY -> {
-                loss = Losses.binaryCrossEntropyFromLogits(((SigmoidLayer) head).lastInput(), out, labels, n, outputSize, lossGrad);
-                last--;
-            }
-            case MSE -> loss = Losses.meanSquaredError(out, labels, n, outputSize, lossGrad);
-            case MAE -> loss = Losses.meanAbsoluteError(out, labels, n, outputSize, lossGrad);
-            default -> throw new IllegalStateException();
-        }
+        double loss = headLoss(out, labels, n, lossGrad);
         long correct = countCorrect(out, labels, n);
+        // With a fused head the gradient is already wrt the input of the softmax/sigmoid.
+        int last = layers.size() - (fusedHead() ? 2 : 1);
         float[] g = lossGrad;
         for (int i = last; i >= 0; i--) {
             g = layers.get(i).backward(g, n, i > 0);
@@ -150,6 +137,27 @@ public final class Network {
             stats.add(bn.lastStats());
         }
         return new BatchResult(loss, n, correct, stats);
+    }
+
+    /** Summed loss of the output {@code out} of the last forward pass over n rows, as training computes it. */
+    public double lossSum(float[] out, float[] labels, int n) {
+        lossGrad = Layer.ensure(lossGrad, n * outputSize);
+        return headLoss(out, labels, n, lossGrad);
+    }
+
+    private boolean fusedHead() {
+        return spec.loss() == LossKind.SOFTMAX_CROSS_ENTROPY || spec.loss() == LossKind.BINARY_CROSS_ENTROPY;
+    }
+
+    /** Loss from the logits where the head is fused (exact for confident mistakes too). */
+    private double headLoss(float[] out, float[] labels, int n, float[] grad) {
+        Layer head = layers.get(layers.size() - 1);
+        return switch (spec.loss()) {
+            case SOFTMAX_CROSS_ENTROPY -> Losses.softmaxCrossEntropyFromLogits(((SoftmaxLayer) head).lastInput(), out, labels, n, outputSize, grad);
+            case BINARY_CROSS_ENTROPY -> Losses.binaryCrossEntropyFromLogits(((SigmoidLayer) head).lastInput(), out, labels, n, outputSize, grad);
+            case MSE -> Losses.meanSquaredError(out, labels, n, outputSize, grad);
+            case MAE -> Losses.meanAbsoluteError(out, labels, n, outputSize, grad);
+        };
     }
 
     /** Number of rows whose predicted class equals the label (classification losses only). */

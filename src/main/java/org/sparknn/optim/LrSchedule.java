@@ -30,10 +30,10 @@ public interface LrSchedule {
     }
 
     /**
-     * Linear warm-up: step s < warmupSteps gets after.at(s) * (s + 1) / warmupSteps, so the
-     * first step is not taken at learning rate zero.
+     * Linear warm-up to the schedule's first rate: step s < warmupSteps gets
+     * after.at(0) * (s + 1) / warmupSteps (never zero); then the schedule runs from its own step 0.
      */
     static LrSchedule warmup(long warmupSteps, LrSchedule after) {
-        return step -> step < warmupSteps ? after.at(step) * (step + 1) / warmupSteps : after.at(step);
+        return step -> step < warmupSteps ? after.at(0) * (step + 1) / warmupSteps : after.at(step - warmupSteps);
     }
 }

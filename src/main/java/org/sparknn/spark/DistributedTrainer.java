@@ -8,6 +8,7 @@ import org.sparknn.nn.BnPopulation;
 import org.sparknn.nn.Network;
 import org.sparknn.optim.Optimizer;
 import org.sparknn.train.BatchPlan;
+import org.sparknn.train.DataChecks;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.EpochTracker;
 import org.sparknn.train.Evaluation;
@@ -89,12 +90,15 @@ public final class DistributedTrainer {
         this.net = net;
         this.config = config;
         this.options = options;
-        if (train.featureSize() != net.inputSize()) {
-            throw new IllegalArgumentException("training data has " + train.featureSize()
-                    + " features per sample, the model expects " + net.inputSize());
+        for (Shards s : new Shards[] {train, validation}) {
+            if (s != null && s.featureSize() != net.inputSize()) {
+                throw new IllegalArgumentException((s == train ? "training" : "validation") + " data has " + s.featureSize()
+                        + " features per sample, the model expects " + net.inputSize());
+            }
         }
         int batch = (int) Math.min(config.batchSize(), train.totalRows());
         this.plan = new BatchPlan(config.seed(), batch, train.sizes());
+        DataChecks.requireBatchNormBatches(net, plan);
         Map<String, String> settings = new HashMap<>();
         config.toMap().forEach((k, v) -> settings.put(k, String.valueOf(v)));
         this.run = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config.seed(), train.sizes(),
@@ -151,13 +155,25 @@ public final class DistributedTrainer {
             return new Result(new TrainingResult(history, finalValidation, step, seconds, tracker.samplesSeen() / seconds),
                     timings);
         } finally {
-            String runId = run.runId();
+            releaseWorkers(train, validation, run.runId());
+        }
+    }
+
+    /** Best effort: drops the executors' cached networks of this run (never masks a training error). */
+    private static void releaseWorkers(Shards train, Shards validation, String runId) {
+        try {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.blocks().context());
+            if (sc.sc().isStopped()) {
+                return;
+            }
             sc.setJobDescription("sparknn: release worker state");
             train.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
             if (validation != null) {
                 validation.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
             }
             sc.setJobDescription(null);
+        } catch (RuntimeException e) {
+            System.err.println("sparknn: could not release worker state of " + runId + ": " + e.getMessage());
         }
     }
 
@@ -188,9 +204,13 @@ public final class DistributedTrainer {
         Tasks.Step task = new Tasks.Step(run, epoch, stepInEpoch, step, options.failPartition, options.failStep);
         sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epoch %d/%d step %d/%d", epoch + 1,
                 config.epochs(), stepInEpoch + 1, plan.stepsPerEpoch()));
-        List<StepResult> results = stepJob(train.blocks(), task, weights);
+        List<StepResult> results;
+        try {
+            results = stepJob(train.blocks(), task, weights);
+        } finally {
+            weights.destroy();
+        }
         long t2 = System.nanoTime();
-        weights.destroy();
 
         float[] g = net.store().grads();
         java.util.Arrays.fill(g, 0f);
@@ -239,8 +259,7 @@ public final class DistributedTrainer {
         try {
             return t.gradientSum(epoch, stepInEpoch, step);
         } finally {
-            String runId = t.run.runId();
-            train.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
+            releaseWorkers(train, null, t.run.runId());
         }
     }
 
@@ -270,8 +289,12 @@ public final class DistributedTrainer {
         Tasks.LocalSteps task = new Tasks.LocalSteps(run, epoch, first, k, step);
         sc.setJobDescription(String.format(Locale.ROOT, "sparknn train (local SGD) epoch %d/%d steps %d-%d/%d",
                 epoch + 1, config.epochs(), first + 1, first + k, plan.stepsPerEpoch()));
-        List<Tasks.LocalStepsResult> results = localJob(train.blocks(), task, model);
-        model.destroy();
+        List<Tasks.LocalStepsResult> results;
+        try {
+            results = localJob(train.blocks(), task, model);
+        } finally {
+            model.destroy();
+        }
 
         // Average weighted by the samples each worker trained on, in partition order.
         float[] w = net.store().values();
@@ -349,8 +372,12 @@ public final class DistributedTrainer {
         Broadcast<Tasks.ModelPayload> model = sc.broadcast(payload(null));
         sc.setJobDescription("sparknn " + description);
         Tasks.Run r = run;
-        List<Tasks.EvalResult> parts = data.blocks().map(b -> Worker.evaluate(b, r, model)).collect();
-        model.destroy();
+        List<Tasks.EvalResult> parts;
+        try {
+            parts = data.blocks().map(b -> Worker.evaluate(b, r, model)).collect();
+        } finally {
+            model.destroy();
+        }
         List<Evaluation> evaluations = new ArrayList<>();
         for (Tasks.EvalResult e : parts) {
             evaluations.add(new Evaluation(e.count(), e.count() == 0 ? 0 : e.lossSum() / e.count(),
@@ -364,8 +391,12 @@ public final class DistributedTrainer {
         Broadcast<Tasks.ModelPayload> model = sc.broadcast(payload(null));
         sc.setJobDescription("sparknn BN population statistics (exact estimator)");
         Tasks.Run r = run;
-        List<Tasks.BnPassResult> parts = train.blocks().map(b -> Worker.bnPass(b, r, model)).collect();
-        model.destroy();
+        List<Tasks.BnPassResult> parts;
+        try {
+            parts = train.blocks().map(b -> Worker.bnPass(b, r, model)).collect();
+        } finally {
+            model.destroy();
+        }
         BnPopulation.Exact total = null;
         for (Tasks.BnPassResult p : parts) {
             BnPopulation.Exact e = new BnPopulation.Exact(p.sumMeans(), p.sumUnbiasedVars(), p.batches());

@@ -1,5 +1,6 @@
 package org.sparknn.spark;
 
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -79,25 +80,34 @@ public final class Shards {
             shardOfRow[i] = shardOf(i, data.size(), partitions, seed);
             sizes[shardOfRow[i]]++;
         }
+        float[][] features = new float[partitions][];
+        float[][] labels = new float[partitions][];
+        long[][] ids = new long[partitions][];
+        for (int p = 0; p < partitions; p++) {
+            features[p] = new float[sizes[p] * f];
+            labels[p] = new float[sizes[p]];
+            ids[p] = new long[sizes[p]];
+        }
+        int[] fill = new int[partitions];
+        for (int i = 0; i < data.size(); i++) {
+            int p = shardOfRow[i];
+            int k = fill[p]++;
+            System.arraycopy(data.features(), i * f, features[p], k * f, f);
+            labels[p][k] = data.labels()[i];
+            ids[p][k] = i;
+        }
         List<ShardBlock> list = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            float[] features = new float[sizes[p] * f];
-            float[] labels = new float[sizes[p]];
-            long[] ids = new long[sizes[p]];
-            int k = 0;
-            for (int i = 0; i < data.size(); i++) {
-                if (shardOfRow[i] == p) {
-                    System.arraycopy(data.features(), i * f, features, k * f, f);
-                    labels[k] = data.labels()[i];
-                    ids[k++] = i;
-                }
-            }
-            list.add(new ShardBlock(p, sizes[p], f, features, labels, ids));
+            list.add(new ShardBlock(p, sizes[p], f, features[p], labels[p], ids[p]));
         }
-        // A parallelized collection's partitions carry their data into every task; a local
-        // checkpoint cuts that lineage so step tasks only name their cached block.
-        JavaRDD<ShardBlock> rdd = sc.parallelize(list, partitions).map(b -> b).persist(StorageLevel.MEMORY_ONLY());
-        rdd.rdd().localCheckpoint();
+        // A parallelized collection's partitions carry their data into every task that reads them.
+        // Behind one shuffle, step tasks only name their cached block, and a lost block can still
+        // be recomputed from the lineage.
+        JavaRDD<ShardBlock> rdd = sc.parallelize(list, partitions)
+                .mapToPair(b -> new Tuple2<>(b.partition(), b))
+                .partitionBy(new HashPartitioner(partitions))
+                .values()
+                .persist(StorageLevel.MEMORY_ONLY());
         rdd.setName("sparknn shards of " + data.source());
         rdd.count();
         return new Shards(rdd, sizes, f);

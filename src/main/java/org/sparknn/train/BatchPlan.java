@@ -5,7 +5,7 @@ import org.sparknn.tensor.CounterRng;
 /**
  * Which rows make up each global mini-batch when the training set is split into shards (one per
  * data-parallel worker). Shard p takes a local share of the global batch size (the shares differ
- * by at most one row) from its own rows, visited in an order drawn from (seed, epoch, p). The
+ * by at most one row, the larger ones going to the larger shards) from its own rows, visited in an order drawn from (seed, epoch, p). The
  * single-JVM trainer is the one-shard case.
  */
 public final class BatchPlan {
@@ -25,12 +25,22 @@ public final class BatchPlan {
         this.seed = seed;
         this.shardSizes = shardSizes.clone();
         this.localBatch = new int[p];
-        long steps = 0;
+        // The rows left over by globalBatch / p go to the larger shards (ties: lower index), so the
+        // shards run out together and the epoch's last global batches stay full.
+        Integer[] bySize = new Integer[p];
         for (int i = 0; i < p; i++) {
-            localBatch[i] = globalBatch / p + (i < globalBatch % p ? 1 : 0);
             if (shardSizes[i] == 0) {
                 throw new IllegalArgumentException("shard " + i + " holds no samples; use fewer workers than samples");
             }
+            bySize[i] = i;
+        }
+        java.util.Arrays.sort(bySize, (a, b) -> shardSizes[a] != shardSizes[b] ? Integer.compare(shardSizes[b], shardSizes[a])
+                : Integer.compare(a, b));
+        for (int r = 0; r < p; r++) {
+            localBatch[bySize[r]] = globalBatch / p + (r < globalBatch % p ? 1 : 0);
+        }
+        long steps = 0;
+        for (int i = 0; i < p; i++) {
             steps = Math.max(steps, (shardSizes[i] + localBatch[i] - 1) / localBatch[i]);
         }
         this.stepsPerEpoch = steps;

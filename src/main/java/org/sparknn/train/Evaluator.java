@@ -3,7 +3,6 @@ package org.sparknn.train;
 import org.sparknn.data.Dataset;
 import org.sparknn.nn.BnPopulation;
 import org.sparknn.nn.LossKind;
-import org.sparknn.nn.Losses;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
 import org.sparknn.nn.BatchStats;
@@ -21,14 +20,13 @@ public final class Evaluator {
         boolean classifier = net.spec().loss() == LossKind.SOFTMAX_CROSS_ENTROPY;
         long[][] confusion = classifier ? new long[k][k] : new long[0][0];
         Batches batch = new Batches(batchSize, net.inputSize(), width);
-        float[] scratch = new float[batchSize * k];
         double loss = 0;
         long correct = 0;
         for (int from = 0; from < data.size(); from += batchSize) {
             int n = Math.min(batchSize, data.size() - from);
             batch.gather(data, null, from, n);
             float[] out = net.forward(batch.x, n, Pass.inference());
-            loss += loss(net.spec().loss(), out, batch.labels, n, k, scratch);
+            loss += net.lossSum(out, batch.labels, n);
             correct += net.countCorrect(out, batch.labels, n);
             if (classifier) {
                 for (int r = 0; r < n; r++) {
@@ -38,15 +36,6 @@ public final class Evaluator {
         }
         return new Evaluation(data.size(), data.size() == 0 ? Double.NaN : loss / data.size(),
                 data.size() == 0 ? Double.NaN : (double) correct / data.size(), confusion);
-    }
-
-    private static double loss(LossKind kind, float[] out, float[] labels, int n, int k, float[] scratch) {
-        return switch (kind) {
-            case SOFTMAX_CROSS_ENTROPY -> Losses.crossEntropy(out, labels, n, k, scratch);
-            case BINARY_CROSS_ENTROPY -> Losses.binaryCrossEntropy(out, labels, n, k, scratch);
-            case MSE -> Losses.meanSquaredError(out, labels, n, k, scratch);
-            case MAE -> Losses.meanAbsoluteError(out, labels, n, k, scratch);
-        };
     }
 
     /**

@@ -18,12 +18,13 @@ public final class ReferenceTrainer {
 
     public static TrainingResult fit(Network net, Dataset train, Dataset validation, TrainConfig config,
                                      TrainingListener listener) {
-        if (train.featureSize() != net.inputSize()) {
-            throw new IllegalArgumentException("training data has " + train.featureSize()
-                    + " features per sample, the model expects " + net.inputSize());
+        DataChecks.requireCompatible(net, train, "training");
+        if (validation != null) {
+            DataChecks.requireCompatible(net, validation, "validation");
         }
         int batchSize = Math.min(config.batchSize(), train.size());
         BatchPlan plan = new BatchPlan(config.seed(), batchSize, new int[] {train.size()});
+        DataChecks.requireBatchNormBatches(net, plan);
         GlobalStep globalStep = new GlobalStep(net, config, plan.stepsPerEpoch());
         Batches batch = new Batches(batchSize, net.inputSize(), net.labelWidth());
         EpochTracker tracker = new EpochTracker(config.epochs());

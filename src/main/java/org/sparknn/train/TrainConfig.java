@@ -313,7 +313,8 @@ public final class TrainConfig {
     }
 
     public LrSchedule newSchedule(long stepsPerEpoch) {
-        long totalSteps = stepsPerEpoch * epochs;
+        long warmupSteps = Math.round(warmupEpochs * stepsPerEpoch);
+        long totalSteps = Math.max(1, stepsPerEpoch * epochs - warmupSteps);
         LrSchedule base = switch (schedule) {
             case "constant" -> LrSchedule.constant(learningRate);
             case "step" -> LrSchedule.stepDecay(learningRate, Math.max(1, Math.round(decayEveryEpochs * stepsPerEpoch)), decayGamma);
@@ -321,7 +322,6 @@ public final class TrainConfig {
             case "cosine" -> LrSchedule.cosine(learningRate, minLearningRate, totalSteps);
             default -> throw new IllegalStateException(schedule);
         };
-        long warmupSteps = Math.round(warmupEpochs * stepsPerEpoch);
         return warmupSteps > 0 ? LrSchedule.warmup(warmupSteps, base) : base;
     }
 

@@ -28,5 +28,11 @@ class LrScheduleTest {
         assertEquals(0.05, warm.at(0), 1e-12);
         assertEquals(0.15, warm.at(2), 1e-12);
         assertEquals(0.2, warm.at(4), 1e-12);
+
+        // the schedule after warm-up starts from its own step 0
+        LrSchedule warmStep = LrSchedule.warmup(4, LrSchedule.stepDecay(0.2, 10, 0.5));
+        assertEquals(0.1, warmStep.at(1), 1e-12);
+        assertEquals(0.2, warmStep.at(13), 1e-12);
+        assertEquals(0.1, warmStep.at(14), 1e-12);
     }
 }

@@ -1,0 +1,49 @@
+package org.sparknn.train;
+
+import org.sparknn.data.Dataset;
+import org.sparknn.nn.Network;
+
+/** Checks, before any training, that data and batch sizes fit the model; failures name what is wrong. */
+public final class DataChecks {
+    private DataChecks() {}
+
+    /** Feature count, one target per sample, and targets valid for the model's loss. */
+    public static void requireCompatible(Network net, Dataset data, String role) {
+        if (data.featureSize() != net.inputSize()) {
+            throw new IllegalArgumentException(role + " data (" + data.source() + ") has " + data.featureSize()
+                    + " features per sample, the model expects " + net.inputSize());
+        }
+        if (net.labelWidth() != 1) {
+            throw new IllegalArgumentException("loss " + net.spec().loss() + " with " + net.outputSize()
+                    + " outputs needs that many targets per sample; data sets hold one label per sample, so the model needs one output");
+        }
+        float[] labels = data.labels();
+        int k = net.outputSize();
+        for (int i = 0; i < data.size(); i++) {
+            float y = labels[i];
+            String problem = switch (net.spec().loss()) {
+                case SOFTMAX_CROSS_ENTROPY -> y == (int) y && y >= 0 && y < k ? null
+                        : "is not a class index of the model's " + k + " classes (0.." + (k - 1) + ")";
+                case BINARY_CROSS_ENTROPY -> y >= 0 && y <= 1 ? null : "is outside [0, 1]";
+                case MSE, MAE -> Float.isFinite(y) ? null : "is not a finite number";
+            };
+            if (problem != null) {
+                throw new IllegalArgumentException(role + " data (" + data.source() + "): label of sample " + i
+                        + " is " + y + ", which " + problem);
+            }
+        }
+    }
+
+    /** Batch normalization needs at least two samples in every worker's local batch. */
+    public static void requireBatchNormBatches(Network net, BatchPlan plan) {
+        if (net.batchNormLayers().isEmpty()) {
+            return;
+        }
+        for (int p = 0; p < plan.shards(); p++) {
+            if (plan.localBatch(p) < 2) {
+                throw new IllegalArgumentException("batchSize gives worker " + p + " a local batch of " + plan.localBatch(p)
+                        + " sample(s); batch normalization needs at least 2 per worker (batchSize >= 2 x workers)");
+            }
+        }
+    }
+}
