@@ -1,0 +1,149 @@
+package org.sparknn.spark.ml;
+
+import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.sparknn.nn.SoftmaxLayer;
+
+import java.util.Map;
+
+/**
+ * A trained sparknn classifier: rawPrediction holds the logits, probability their softmax.
+ * {@code write().save(path)} stores Spark's param metadata and sparknn's model files
+ * ({@link ModelFiles}); {@code NeuralNetClassificationModel.load(path)} reads them back.
+ */
+public class NeuralNetClassificationModel
+        extends ProbabilisticClassificationModel<Vector, NeuralNetClassificationModel>
+        implements NeuralNetParams<NeuralNetClassificationModel>, MLWritable {
+    private static final long serialVersionUID = 1L;
+    static final String KIND = "classifier";
+    private static final ThreadLocal<String> STAGED_UID = new ThreadLocal<>();
+
+    private String uid; // no initializer, see NeuralNetClassifier
+    private final ParamHolder params;
+    private final TrainedNetwork network;
+    private final int numClasses;
+
+    NeuralNetClassificationModel(String uid, TrainedNetwork network, int numClasses) {
+        this(stage(uid), network, numClasses);
+    }
+
+    private NeuralNetClassificationModel(boolean staged, TrainedNetwork network, int numClasses) {
+        super();
+        this.params = new ParamHolder(this);
+        params.setDefaults(this);
+        this.network = network;
+        this.numClasses = numClasses;
+    }
+
+    private static boolean stage(String uid) {
+        STAGED_UID.set(uid);
+        return true;
+    }
+
+    @Override
+    public String uid() {
+        if (uid == null) {
+            uid = STAGED_UID.get();
+            STAGED_UID.remove();
+        }
+        return uid;
+    }
+
+    @Override
+    public ParamHolder nnParams() {
+        return params;
+    }
+
+    public TrainedNetwork trainedNetwork() {
+        return network;
+    }
+
+    /** Figures of the training run (epochs, steps, final loss and accuracy, time, samples/s). */
+    public Map<String, Object> trainingSummary() {
+        return network.summary();
+    }
+
+    @Override
+    public int numClasses() {
+        return numClasses;
+    }
+
+    @Override
+    public int numFeatures() {
+        return network.spec().inputSize();
+    }
+
+    @Override
+    public Vector predictRaw(Vector features) {
+        network.outputs(features.toArray());
+        float[] logits = ((SoftmaxLayer) lastLayer()).lastInput();
+        double[] raw = new double[numClasses];
+        for (int i = 0; i < numClasses; i++) {
+            raw[i] = logits[i];
+        }
+        return Vectors.dense(raw);
+    }
+
+    private Object lastLayer() {
+        var layers = network.network().layers();
+        return layers.get(layers.size() - 1);
+    }
+
+    @Override
+    public Vector raw2probabilityInPlace(Vector raw) {
+        if (!(raw instanceof DenseVector dense)) {
+            throw new IllegalArgumentException("rawPrediction must be a dense vector");
+        }
+        double[] v = dense.values();
+        double max = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            max = Math.max(max, x);
+        }
+        double sum = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Math.exp(v[i] - max);
+            sum += v[i];
+        }
+        for (int i = 0; i < v.length; i++) {
+            v[i] /= sum;
+        }
+        return dense;
+    }
+
+    @Override
+    public NeuralNetClassificationModel copy(ParamMap extra) {
+        NeuralNetClassificationModel copy = new NeuralNetClassificationModel(uid(), network, numClasses);
+        return copyValues(copy, extra).setParent(parent());
+    }
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    @Override
+    public scala.Tuple3 findSummaryModel() {
+        return super.findSummaryModel();
+    }
+
+    @Override
+    public MLWriter write() {
+        return new ModelWriter(this, KIND, numFeatures(), numClasses, network);
+    }
+
+    public static MLReader<NeuralNetClassificationModel> read() {
+        return new ModelReader<>(KIND, NeuralNetClassificationModel.class,
+                (uid, loaded) -> new NeuralNetClassificationModel(uid, loaded.network(), loaded.outputs()));
+    }
+
+    public static NeuralNetClassificationModel load(String path) {
+        return read().load(path);
+    }
+
+    @Override
+    public String toString() {
+        return "NeuralNetClassificationModel: uid=" + uid() + ", features=" + numFeatures() + ", classes=" + numClasses;
+    }
+}

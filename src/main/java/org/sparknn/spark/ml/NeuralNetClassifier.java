@@ -1,0 +1,84 @@
+package org.sparknn.spark.ml;
+
+import org.apache.spark.ml.classification.ProbabilisticClassifier;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.sql.Dataset;
+import org.sparknn.nn.LossKind;
+
+/**
+ * Spark ML estimator: a multilayer network classifier trained data-parallel by sparknn on the
+ * DataFrame's own Spark session. Reads {@code features} (vector) and {@code label} (class index
+ * 0..k-1); its model adds prediction, probability and rawPrediction. Params: every training
+ * setting (epochs, batchSize, optimizer, learningRate, schedule, l1, l2, weightDecay, maxNorm,
+ * seed, workers, syncEvery, bnPopulation ...) and the network's shape (hiddenLayers, activation,
+ * dropoutRate, batchNorm, bnMomentum, or a full modelSpec).
+ */
+public class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralNetClassifier, NeuralNetClassificationModel>
+        implements NeuralNetParams<NeuralNetClassifier>, DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+    private static final ThreadLocal<String> STAGED_UID = new ThreadLocal<>();
+
+    // No initializer: Spark's param traits call uid() from the superclass constructor, and a
+    // field initializer would run after that and wipe the value.
+    private String uid;
+    private final ParamHolder params;
+
+    public NeuralNetClassifier() {
+        this(Identifiable.randomUID("nnClassifier"));
+    }
+
+    public NeuralNetClassifier(String uid) {
+        this(stage(uid));
+    }
+
+    private NeuralNetClassifier(boolean staged) {
+        super();
+        params = new ParamHolder(this);
+        params.setDefaults(this);
+    }
+
+    static boolean stage(String uid) {
+        STAGED_UID.set(uid);
+        return true;
+    }
+
+    @Override
+    public String uid() {
+        if (uid == null) {
+            uid = STAGED_UID.get();
+            STAGED_UID.remove();
+        }
+        return uid;
+    }
+
+    @Override
+    public ParamHolder nnParams() {
+        return params;
+    }
+
+    @Override
+    public NeuralNetClassificationModel train(Dataset<?> dataset) {
+        int classes = getNumClasses(dataset, 10_000);
+        TrainedNetwork trained = Fitting.train(dataset, getFeaturesCol(), getLabelCol(), this, classes,
+                LossKind.SOFTMAX_CROSS_ENTROPY);
+        return new NeuralNetClassificationModel(uid(), trained, classes);
+    }
+
+    @Override
+    public NeuralNetClassifier copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+
+    public static MLReader<NeuralNetClassifier> read() {
+        return new DefaultParamsReader<>();
+    }
+
+    public static NeuralNetClassifier load(String path) {
+        return read().load(path);
+    }
+}

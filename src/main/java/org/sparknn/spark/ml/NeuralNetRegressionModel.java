@@ -1,0 +1,97 @@
+package org.sparknn.spark.ml;
+
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.regression.RegressionModel;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+
+import java.util.Map;
+
+/** A trained sparknn regressor; saved and loaded like {@link NeuralNetClassificationModel}. */
+public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetRegressionModel>
+        implements NeuralNetParams<NeuralNetRegressionModel>, MLWritable {
+    private static final long serialVersionUID = 1L;
+    static final String KIND = "regressor";
+    private static final ThreadLocal<String> STAGED_UID = new ThreadLocal<>();
+
+    private String uid; // no initializer, see NeuralNetClassifier
+    private final ParamHolder params;
+    private final Param<String> loss;
+    private final TrainedNetwork network;
+
+    NeuralNetRegressionModel(String uid, TrainedNetwork network) {
+        this(stage(uid), network);
+    }
+
+    private NeuralNetRegressionModel(boolean staged, TrainedNetwork network) {
+        super();
+        this.params = new ParamHolder(this);
+        params.setDefaults(this);
+        this.loss = NeuralNetRegressor.lossParam(this);
+        setDefault(loss, "mse");
+        this.network = network;
+    }
+
+    private static boolean stage(String uid) {
+        STAGED_UID.set(uid);
+        return true;
+    }
+
+    @Override
+    public String uid() {
+        if (uid == null) {
+            uid = STAGED_UID.get();
+            STAGED_UID.remove();
+        }
+        return uid;
+    }
+
+    @Override
+    public ParamHolder nnParams() {
+        return params;
+    }
+
+    public Param<String> loss() {
+        return loss;
+    }
+
+    public TrainedNetwork trainedNetwork() {
+        return network;
+    }
+
+    public Map<String, Object> trainingSummary() {
+        return network.summary();
+    }
+
+    @Override
+    public int numFeatures() {
+        return network.spec().inputSize();
+    }
+
+    @Override
+    public double predict(Vector features) {
+        return network.outputs(features.toArray())[0];
+    }
+
+    @Override
+    public NeuralNetRegressionModel copy(ParamMap extra) {
+        return copyValues(new NeuralNetRegressionModel(uid(), network), extra).setParent(parent());
+    }
+
+    @Override
+    public MLWriter write() {
+        return new ModelWriter(this, KIND, numFeatures(), 1, network);
+    }
+
+    public static MLReader<NeuralNetRegressionModel> read() {
+        return new ModelReader<>(KIND, NeuralNetRegressionModel.class,
+                (uid, loaded) -> new NeuralNetRegressionModel(uid, loaded.network()));
+    }
+
+    public static NeuralNetRegressionModel load(String path) {
+        return read().load(path);
+    }
+}

@@ -1,0 +1,93 @@
+package org.sparknn.spark.ml;
+
+import org.sparknn.nn.ModelSpec;
+import org.sparknn.nn.Network;
+import org.sparknn.nn.Pass;
+
+import java.io.Serializable;
+import java.util.Map;
+
+/**
+ * A trained network as models carry it: spec, weights, BN population state, and what training
+ * reported. Serializable (models travel to executors inside transform closures); the runtime
+ * network is rebuilt per thread on first use.
+ */
+public final class TrainedNetwork implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final String specJson;
+    private final float[] weights;
+    private final float[] state;
+    private final Map<String, Object> settings;
+    private final Map<String, Object> summary;
+    private transient ThreadLocal<Network> networks;
+
+    public TrainedNetwork(String specJson, float[] weights, float[] state, Map<String, Object> settings,
+                          Map<String, Object> summary) {
+        this.specJson = specJson;
+        this.weights = weights;
+        this.state = state;
+        this.settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
+        this.summary = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(summary));
+        Network probe = Network.create(spec(), 0);
+        if (probe.store().size() != weights.length || probe.store().stateSize() != state.length) {
+            throw new IllegalArgumentException("model has " + weights.length + " weights and " + state.length
+                    + " state values; its spec needs " + probe.store().size() + " and " + probe.store().stateSize());
+        }
+    }
+
+    public ModelSpec spec() {
+        return ModelSpec.fromJson(specJson);
+    }
+
+    public String specJson() {
+        return specJson;
+    }
+
+    public float[] weights() {
+        return weights;
+    }
+
+    public float[] state() {
+        return state;
+    }
+
+    public Map<String, Object> settings() {
+        return settings;
+    }
+
+    public Map<String, Object> summary() {
+        return summary;
+    }
+
+    /** This thread's network with the trained weights (networks keep buffers, so one per thread). */
+    public Network network() {
+        if (networks == null) {
+            synchronized (this) {
+                if (networks == null) {
+                    networks = ThreadLocal.withInitial(() -> {
+                        Network net = Network.create(spec(), 0);
+                        net.store().setValues(weights);
+                        net.store().setState(state);
+                        return net;
+                    });
+                }
+            }
+        }
+        return networks.get();
+    }
+
+    /** Inference on one sample; returns a new array of the network's outputs. */
+    public float[] outputs(double[] features) {
+        Network net = network();
+        if (features.length != net.inputSize()) {
+            throw new IllegalArgumentException("features vector has " + features.length + " values, the model expects "
+                    + net.inputSize());
+        }
+        float[] x = new float[features.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) features[i];
+        }
+        return net.forward(x, 1, Pass.inference()).clone();
+    }
+}
