@@ -1,11 +1,15 @@
-# Shared by the job scripts: build on demand and the JVM flags the project needs on Java 17.
+# Shared by the job scripts. With SPARK_HOME set, jobs go through spark-submit with the
+# application jar (Spark itself comes from the installation); without it they run the same entry
+# point in one JVM with an embedded Spark (local[*] unless the configuration says otherwise).
+# Extra spark-submit options can be given in SPARKNN_SUBMIT_ARGS (e.g. "--master yarn --deploy-mode cluster").
 SPARKNN_JVM_FLAGS="-Xmx4g -XX:+UseParallelGC --add-modules jdk.incubator.vector --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -Djava.util.logging.config.file=conf/logging.properties -Dlog4j2.configurationFile=conf/log4j2.properties"
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+APP_JAR="target/sparknn-0.1.0-SNAPSHOT-app.jar"
 
-# Builds target/classes and the runtime classpath file when missing or older than the sources.
+# Builds classes, the runtime classpath file and the application jar when missing or older than the sources.
 ensure_built() {
   local stamp=target/runtime-classpath.txt
-  if [ ! -f "$stamp" ] || [ -n "$(find src pom.xml -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  if [ ! -f "$stamp" ] || [ ! -f "$APP_JAR" ] || [ -n "$(find src pom.xml -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     echo "building sparknn (mvn package -DskipTests) ..." >&2
     mvn -B -q -DskipTests package >&2
     touch "$stamp"
@@ -14,4 +18,22 @@ ensure_built() {
 
 app_classpath() {
   echo "target/classes:$(cat target/runtime-classpath.txt)"
+}
+
+# run_job <main class> [args...]
+run_job() {
+  local main=$1
+  shift
+  ensure_built
+  if [ -n "${SPARK_HOME:-}" ]; then
+    # shellcheck disable=SC2086
+    exec "$SPARK_HOME/bin/spark-submit" --class "$main" \
+      --conf spark.task.maxDirectResultSize=100m --conf spark.broadcast.compress=false \
+      --conf spark.broadcast.checksum=false \
+      --conf "spark.executor.extraJavaOptions=-XX:+UseParallelGC --add-modules jdk.incubator.vector" \
+      --driver-java-options "--add-modules jdk.incubator.vector -Dlog4j2.configurationFile=conf/log4j2.properties" \
+      ${SPARKNN_SUBMIT_ARGS:-} "$APP_JAR" "$@"
+  fi
+  # shellcheck disable=SC2086
+  exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" "$main" "$@"
 }

@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# Trains the bundled model on the bundled data (conf/mnist-mlp.json, data/mnist) in one JVM.
-# Builds the project first when needed. Extra arguments go to the entry point, e.g.
-#   jobs/train.sh epochs=5 learningRate=0.002 --out runs/try1
+# sparknn train job (see README). Exit code 0 on success, 2 on bad arguments, configuration or
+# input, 1 on other failures, with a one-line reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source jobs/lib.sh
-ensure_built
-exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" org.sparknn.cli.TrainMain "$@"
+run_job org.sparknn.cli.TrainMain "$@"

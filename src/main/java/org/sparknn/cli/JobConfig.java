@@ -1,76 +1,159 @@
 package org.sparknn.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import org.sparknn.nn.ModelSpec;
 import org.sparknn.train.TrainConfig;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A job configuration file: {"model": model spec, "training": settings}, with command-line
- * overrides of the form setting=value applied on top. Errors name the file and the setting.
+ * A job configuration file (HOCON) with command-line overrides applied on top. Sections: data,
+ * model, training, spark, output. Unknown keys and out-of-range values are errors that name the
+ * file and list what is valid.
  */
-public record JobConfig(ModelSpec model, TrainConfig training) {
+public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, TrainConfig training,
+                        String sparkMaster, Map<String, String> sparkConf, Path outputDir, boolean overwrite) {
+
+    public static final List<String> FORMATS = List.of("idx", "libsvm", "parquet");
+    private static final Set<String> SECTIONS = Set.of("data", "model", "training", "spark", "output");
+    private static final Set<String> DATA_KEYS = Set.of("format", "train", "test", "features");
+    private static final Set<String> SPARK_KEYS = Set.of("master", "conf");
+    private static final Set<String> OUTPUT_KEYS = Set.of("dir", "overwrite");
+
+    /** Where the data is: format, training and test paths, and (libsvm) the feature count. */
+    public record Data(String format, String train, String test, int features) {
+    }
 
     public static JobConfig load(Path file, List<String> overrides) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("configuration file not found: " + file.toAbsolutePath());
         }
-        JsonNode root;
+        Config config;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage());
+            config = ConfigFactory.parseFile(file.toFile());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(file + ": malformed configuration: " + e.getMessage());
         }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException(file + ": expected a JSON object with sections model and training");
-        }
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!key.equals("model") && !key.equals("training")) {
-                throw new IllegalArgumentException(file + ": unknown section '" + key + "'; valid sections: model, training");
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("override '" + o + "' is not of the form key=value");
+            }
+            String key = o.substring(0, eq).trim();
+            String path = key.contains(".") ? key : "training." + key;
+            try {
+                config = config.withValue(path, ConfigValueFactory.fromAnyRef(o.substring(eq + 1).trim(), "command line"));
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("override '" + o + "': " + e.getMessage());
             }
         }
-        if (!root.has("model")) {
-            throw new IllegalArgumentException(file + ": missing section 'model'");
+        try {
+            config = config.resolve();
+            return build(file, config);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
+    }
+
+    private static JobConfig build(Path file, Config c) {
+        requireKnown(file, "", c.root().keySet(), SECTIONS);
+        for (String s : List.of("data", "model")) {
+            if (!c.hasPath(s)) {
+                throw new IllegalArgumentException(file + ": missing section '" + s + "'");
+            }
+        }
+        Config d = c.getConfig("data");
+        requireKnown(file, "data.", d.root().keySet(), DATA_KEYS);
+        String format = d.hasPath("format") ? d.getString("format") : "idx";
+        if (!FORMATS.contains(format)) {
+            throw new IllegalArgumentException(file + ": data.format must be one of " + FORMATS + ", got '" + format + "'");
+        }
+        for (String k : List.of("train", "test")) {
+            if (!d.hasPath(k)) {
+                throw new IllegalArgumentException(file + ": missing data." + k);
+            }
+        }
+        int features = d.hasPath("features") ? d.getInt("features") : 0;
+        Data data = new Data(format, d.getString("train"), d.getString("test"), features);
+
         ModelSpec spec;
         try {
-            spec = ModelSpec.fromJson(root.get("model").toString());
+            spec = ModelSpec.fromJson(c.getConfig("model").root().render(ConfigRenderOptions.concise()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": model: " + e.getMessage());
         }
-        TrainConfig config = new TrainConfig();
-        if (root.has("training")) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.get("training").fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+
+        TrainConfig training = new TrainConfig();
+        if (c.hasPath("training")) {
+            for (Map.Entry<String, ConfigValue> e : c.getConfig("training").root().entrySet()) {
                 try {
-                    config.set(e.getKey(), e.getValue().asText());
+                    training.set(e.getKey(), String.valueOf(e.getValue().unwrapped()));
                 } catch (IllegalArgumentException ex) {
                     throw new IllegalArgumentException(file + ": training: " + ex.getMessage());
                 }
             }
         }
-        for (String o : overrides) {
-            int eq = o.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("override '" + o + "' is not of the form setting=value");
+
+        String master = "local[*]";
+        Map<String, String> sparkConf = new LinkedHashMap<>();
+        if (c.hasPath("spark")) {
+            Config s = c.getConfig("spark");
+            requireKnown(file, "spark.", s.root().keySet(), SPARK_KEYS);
+            if (s.hasPath("master")) {
+                master = s.getString("master");
             }
-            config.set(o.substring(0, eq).trim(), o.substring(eq + 1));
+            if (s.hasPath("conf")) {
+                for (Map.Entry<String, ConfigValue> e : s.getObject("conf").entrySet()) {
+                    String key = e.getKey();
+                    if (!key.startsWith("spark.")) {
+                        throw new IllegalArgumentException(file + ": spark.conf key '" + key + "' is not a Spark setting (spark.*)");
+                    }
+                    sparkConf.put(key, String.valueOf(e.getValue().unwrapped()));
+                }
+            }
         }
-        return new JobConfig(spec, config);
+        Path out = Path.of("runs/out");
+        boolean overwrite = false;
+        if (c.hasPath("output")) {
+            Config o = c.getConfig("output");
+            requireKnown(file, "output.", o.root().keySet(), OUTPUT_KEYS);
+            if (o.hasPath("dir")) {
+                out = Path.of(o.getString("dir"));
+            }
+            if (o.hasPath("overwrite")) {
+                overwrite = o.getBoolean("overwrite");
+            }
+        }
+        return new JobConfig(file, c, data, spec, training, master, sparkConf, out, overwrite);
     }
 
-    /** The resolved configuration as JSON (what the job ran with). */
-    public String toJson() throws IOException {
-        ObjectMapper m = new ObjectMapper();
-        return m.writerWithDefaultPrettyPrinter().writeValueAsString(
-                Map.of("model", m.readTree(model.toJson()), "training", training.toMap()));
+    private static void requireKnown(Path file, String prefix, Set<String> keys, Set<String> valid) {
+        for (String k : keys) {
+            if (!valid.contains(k)) {
+                throw new IllegalArgumentException(file + ": unknown key '" + prefix + k + "'; valid keys: " + new TreeSet<>(valid));
+            }
+        }
+    }
+
+    /** The configuration the job ran with, as HOCON. */
+    public String render() {
+        Config settings = ConfigFactory.parseMap(training.toMap());
+        return resolved.withValue("training", settings.root())
+                .root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    }
+
+    public JobConfig withOutput(Path dir, boolean overwrite) {
+        return new JobConfig(file, resolved, data, model, training, sparkMaster, sparkConf, dir, overwrite);
     }
 }

@@ -1,175 +1,183 @@
 package org.sparknn.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.data.Dataset;
-import org.sparknn.data.IdxReader;
+import org.sparknn.nn.LossKind;
 import org.sparknn.nn.Network;
 import org.sparknn.spark.DistributedTrainer;
 import org.sparknn.spark.Shards;
-import org.sparknn.spark.SparkSetup;
+import org.sparknn.spark.ml.NeuralNetClassificationModel;
+import org.sparknn.spark.ml.NeuralNetRegressionModel;
+import org.sparknn.spark.ml.TrainedNetwork;
 import org.sparknn.train.DataChecks;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.ReferenceTrainer;
+import org.sparknn.train.TrainingListener;
 import org.sparknn.train.TrainingResult;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Trains a model described by a configuration file on an IDX data directory, data-parallel on
- * Spark (an embedded local Spark unless launched by spark-submit), or in one JVM with
- * --single-jvm. Prints progress and the test accuracy, and writes the resolved configuration and
- * per-epoch metrics (JSON lines) to the output directory, which appears only when complete.
- *
- * <pre>TrainMain [--conf FILE] [--data DIR] [--out DIR] [--master URL] [--single-jvm] [setting=value ...]</pre>
+ * The train job: trains the model a configuration file describes, data-parallel on Spark (an
+ * embedded local Spark unless launched by spark-submit) or in one JVM with --single-jvm, prints
+ * the resolved configuration and progress, and leaves in the output directory (which appears
+ * only when complete): model/ (loadable with NeuralNetClassificationModel.load), metrics.jsonl,
+ * loss/accuracy/learning-rate PNG charts, the test confusion matrix, summary.json and the
+ * resolved configuration.
  */
 public final class TrainMain {
+    static final String USAGE = "usage: train [--conf FILE] [--out DIR] [--overwrite] [--master URL] [--single-jvm] [key=value ...]";
+
     private TrainMain() {}
 
     public static void main(String[] args) {
-        try {
-            run(args);
-        } catch (IllegalArgumentException | IOException e) {
-            System.err.println("sparknn train: " + e.getMessage());
-            System.exit(2);
-        } catch (Exception e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) {
-                root = root.getCause();
-            }
-            System.err.println("sparknn train: failed: " + root);
-            System.exit(1);
-        }
+        Cli.exit("train", () -> run(args));
     }
 
-    public static TrainingResult run(String[] args) throws IOException {
-        Path conf = Path.of("conf/mnist-mlp.json");
-        Path data = Path.of("data/mnist");
-        Path out = Path.of("runs/mnist-mlp");
+    public static TrainingResult run(String[] args) throws Exception {
+        Path conf = Path.of("conf/mnist-mlp.conf");
+        String out = null;
+        boolean overwrite = false;
         String master = null;
         boolean singleJvm = false;
         List<String> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--conf" -> conf = Path.of(value(args, ++i, "--conf"));
-                case "--data" -> data = Path.of(value(args, ++i, "--data"));
-                case "--out" -> out = Path.of(value(args, ++i, "--out"));
-                case "--master" -> master = value(args, ++i, "--master");
+                case "--conf" -> conf = Path.of(Cli.value(args, ++i, "--conf", USAGE));
+                case "--out" -> out = Cli.value(args, ++i, "--out", USAGE);
+                case "--overwrite" -> overwrite = true;
+                case "--master" -> master = Cli.value(args, ++i, "--master", USAGE);
                 case "--single-jvm" -> singleJvm = true;
                 default -> {
-                    if (!args[i].contains("=")) {
-                        throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; usage: [--conf FILE] "
-                                + "[--data DIR] [--out DIR] [--master URL] [--single-jvm] [setting=value ...]");
+                    if (args[i].startsWith("--") || !args[i].contains("=")) {
+                        throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; " + USAGE);
                     }
                     overrides.add(args[i]);
                 }
             }
         }
         JobConfig job = JobConfig.load(conf, overrides);
-        Dataset train = IdxReader.readDir(data, "train");
-        Dataset test = IdxReader.readDir(data, "test");
-        Network net = Network.create(job.model(), job.training().seed());
-        DataChecks.requireCompatible(net, train, "training");
-        DataChecks.requireCompatible(net, test, "test");
-        System.out.println("sparknn train");
-        System.out.println("  data:       " + data + " (" + train.size() + " train, " + test.size() + " test, "
-                + train.featureSize() + " features)");
-        System.out.println("  model:      " + job.model().toJson());
-        System.out.println("  parameters: " + net.store().size());
-        System.out.println("  settings:   " + job.training());
-
-        Path tmp = out.toAbsolutePath().resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        Files.createDirectories(tmp);
-        StringBuilder metrics = new StringBuilder();
-        TrainingResult result;
-        try {
-            if (singleJvm) {
-                System.out.println("  trainer:    single JVM (reference)");
-                result = ReferenceTrainer.fit(net, train, test, job.training(), m -> {
-                    System.out.println(m.toLine());
-                    metrics.append(m.toJson()).append('\n');
-                });
-            } else {
-                result = trainOnSpark(net, train, test, job, master, m -> {
-                    System.out.println(m.toLine());
-                    metrics.append(m.toJson()).append('\n');
-                });
-            }
-            Files.writeString(tmp.resolve("metrics.jsonl"), metrics.toString(), StandardCharsets.UTF_8);
-            Files.writeString(tmp.resolve("config.json"), job.toJson(), StandardCharsets.UTF_8);
-            replaceDirectory(tmp, out);
-        } finally {
-            deleteRecursively(tmp);
+        if (out != null || overwrite) {
+            job = job.withOutput(out == null ? job.outputDir() : Path.of(out), overwrite || job.overwrite());
         }
+        LossKind loss = job.model().loss();
+        if (loss == LossKind.BINARY_CROSS_ENTROPY) {
+            throw new IllegalArgumentException(conf + ": the train job trains softmax_cross_entropy, mse and mae models");
+        }
+        if (singleJvm && !job.data().format().equals("idx")) {
+            throw new IllegalArgumentException("--single-jvm reads IDX data only (data.format = idx)");
+        }
+        SparkSession spark = Cli.session(job, master, singleJvm ? "local[1]" : null);
+        try (OutputDir output = OutputDir.prepare(job.outputDir().toString(), job.overwrite(),
+                spark.sparkContext().hadoopConfiguration())) {
+            return train(job, spark, singleJvm, output);
+        } finally {
+            Cli.stopIfEmbedded(spark);
+        }
+    }
+
+    private static TrainingResult train(JobConfig job, SparkSession spark, boolean singleJvm, OutputDir output) throws Exception {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        Network net = Network.create(job.model(), job.training().seed());
+        int workers = job.training().workers() > 0 ? job.training().workers() : sc.defaultParallelism();
+        System.out.println("sparknn train");
+        System.out.println("resolved configuration (" + job.file() + " with overrides):");
+        System.out.println(job.render().indent(2).stripTrailing());
+        System.out.println("parameters: " + net.store().size());
+
+        StringBuilder metricsLines = new StringBuilder();
+        TrainingListener listener = m -> {
+            System.out.println(m.toLine());
+            metricsLines.append(m.toJson()).append('\n');
+        };
+        TrainingResult result;
+        int numFeatures = job.model().inputSize();
+        if (job.data().format().equals("idx")) {
+            Dataset train = Inputs.idx(job.data().train(), "train");
+            Dataset test = Inputs.idx(job.data().test(), "test");
+            DataChecks.requireCompatible(net, train, "training");
+            DataChecks.requireCompatible(net, test, "test");
+            System.out.println("data: " + train.size() + " training and " + test.size() + " test samples of "
+                    + train.featureSize() + " features (" + job.data().train() + ")");
+            if (singleJvm) {
+                System.out.println("trainer: single JVM (reference), no Spark");
+                result = ReferenceTrainer.fit(net, train, test, job.training(), listener);
+            } else {
+                result = distributed(sc, job, net, workers, Shards.fromDataset(sc, train, workers, job.training().seed()),
+                        Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training().seed()), listener);
+            }
+        } else {
+            org.apache.spark.sql.Dataset<Row> train = Inputs.frame(spark, job.data().format(), job.data().train(), "train",
+                    job.data().features());
+            org.apache.spark.sql.Dataset<Row> test = Inputs.frame(spark, job.data().format(), job.data().test(), "test",
+                    job.data().features());
+            System.out.println("data: " + job.data().format() + " " + job.data().train() + " (train), " + job.data().test() + " (test)");
+            result = distributed(sc, job, net, workers,
+                    Shards.fromDataFrame(train, "features", "label", workers, job.training().seed()),
+                    Shards.fromDataFrame(test, "features", "label", workers, job.training().seed()), listener);
+        }
+
         EpochMetrics last = result.history().get(result.history().size() - 1);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("finishedAt", Instant.now().toString());
+        summary.put("master", singleJvm ? "single JVM" : sc.master());
+        summary.put("workers", singleJvm ? 1 : workers);
+        summary.put("parameters", net.store().size());
+        summary.put("epochs", result.history().size());
+        summary.put("steps", result.steps());
+        summary.put("seconds", result.seconds());
+        summary.put("samplesPerSecond", result.samplesPerSecond());
+        summary.put("finalTrainLoss", last.trainLoss());
+        summary.put("finalTrainAccuracy", last.trainAccuracy());
+        summary.put("testLoss", result.finalValidation().loss());
+        summary.put("testAccuracy", result.finalValidation().accuracy());
+        summary.put("bnPopulation", job.training().bnPopulation());
+        TrainedNetwork trained = new TrainedNetwork(job.model().toJson(), net.store().values().clone(),
+                net.store().state().clone(), job.training().toMap(), summary);
+        MLWritable model = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY
+                ? NeuralNetClassificationModel.fromTrained(trained, net.outputSize())
+                : NeuralNetRegressionModel.fromTrained(trained, job.model().loss() == LossKind.MAE ? "mae" : "mse");
+        model.write().save(new org.apache.hadoop.fs.Path(output.tmp(), "model").toString());
+
+        output.writeString("metrics.jsonl", metricsLines.toString());
+        output.writeString("config.conf", job.render());
+        output.writeBytes("loss.png", Reports.lossChart(result.history()));
+        output.writeBytes("accuracy.png", Reports.accuracyChart(result.history()));
+        output.writeBytes("learning-rate.png", Reports.learningRateChart(result.history()));
+        if (result.finalValidation().confusion().length > 0) {
+            output.writeString("confusion-matrix.csv", Reports.confusionCsv(result.finalValidation().confusion()));
+        }
+        output.writeString("evaluation.txt", Reports.evaluationText(result.finalValidation()));
+        output.writeString("summary.json", new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+        output.publish();
+
+        System.out.print("test set: " + Reports.evaluationText(result.finalValidation()));
         System.out.printf(Locale.ROOT, "final: test accuracy %.4f  test loss %.4f  (BN population: %s)  %.1fs  %,.0f samples/s  train loss %.4f%n",
                 result.finalValidation().accuracy(), result.finalValidation().loss(), job.training().bnPopulation(),
                 result.seconds(), result.samplesPerSecond(), last.trainLoss());
-        System.out.println("metrics and resolved config written to " + out);
+        System.out.println("model, metrics, charts and summary written to " + output.target());
         return result;
     }
 
-    private static TrainingResult trainOnSpark(Network net, Dataset train, Dataset test, JobConfig job, String master,
-                                               org.sparknn.train.TrainingListener listener) {
-        boolean submitted = master == null && System.getProperty("spark.master") != null;
-        SparkSession spark = submitted
-                ? SparkSession.builder().config(SparkSetup.recommended(new org.apache.spark.SparkConf())).getOrCreate()
-                : SparkSetup.localSession(master == null ? "local[*]" : master, "sparknn-train", false);
+    private static TrainingResult distributed(JavaSparkContext sc, JobConfig job, Network net, int workers, Shards train,
+                                              Shards test, TrainingListener listener) {
+        System.out.println("trainer: Spark " + sc.version() + ", master " + sc.master() + ", " + workers + " workers"
+                + (job.training().syncEvery() > 1 ? ", local SGD every " + job.training().syncEvery() + " steps" : ", synchronous"));
         try {
-            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            int workers = job.training().workers() > 0 ? job.training().workers() : sc.defaultParallelism();
-            System.out.println("  trainer:    Spark " + spark.version() + ", master " + sc.master() + ", " + workers + " workers"
-                    + (job.training().syncEvery() > 1 ? ", local SGD every " + job.training().syncEvery() + " steps" : ", synchronous"));
-            Shards trainShards = Shards.fromDataset(sc, train, workers, job.training().seed());
-            Shards testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training().seed());
-            try {
-                return DistributedTrainer.fit(trainShards, testShards, net, job.training(), listener,
-                        new DistributedTrainer.Options()).training();
-            } finally {
-                trainShards.release();
-                testShards.release();
-            }
+            return DistributedTrainer.fit(train, test, net, job.training(), listener, new DistributedTrainer.Options()).training();
         } finally {
-            if (!submitted) {
-                spark.stop();
-            }
-        }
-    }
-
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    /** Moves a finished output directory into place, replacing an earlier run's. */
-    private static void replaceDirectory(Path tmp, Path out) throws IOException {
-        Path target = out.toAbsolutePath();
-        if (Files.exists(target)) {
-            Path old = target.resolveSibling(target.getFileName() + ".old-" + ProcessHandle.current().pid());
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            deleteRecursively(old);
-        } else {
-            Files.createDirectories(target.getParent());
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            train.release();
+            test.release();
         }
     }
 }

@@ -25,8 +25,15 @@ public final class SparkSetup {
 
     /** A local session (master local[N] or local-cluster[...]) for development, tests and embedded jobs. */
     public static SparkSession localSession(String master, String appName, boolean ui) {
-        SparkConf conf = recommended(new SparkConf().setMaster(master).setAppName(appName))
-                .set("spark.ui.enabled", String.valueOf(ui))
+        return localSession(master, appName, java.util.Map.of("spark.ui.enabled", String.valueOf(ui)));
+    }
+
+    /** A local session with extra settings, which win over the recommended ones (the UI is off unless set). */
+    public static SparkSession localSession(String master, String appName, java.util.Map<String, String> settings) {
+        SparkConf conf = new SparkConf().setMaster(master).setAppName(appName);
+        settings.forEach(conf::set);
+        recommended(conf)
+                .setIfMissing("spark.ui.enabled", "false")
                 .setIfMissing("spark.driver.host", "127.0.0.1")
                 .setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         return SparkSession.builder().config(conf).getOrCreate();

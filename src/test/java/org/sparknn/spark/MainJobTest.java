@@ -28,7 +28,7 @@ class MainJobTest {
         EpochMetrics last = result.history().get(9);
         assertEquals(1250, last.step());
         assertEquals(10, Files.readAllLines(out.resolve("metrics.jsonl")).size());
-        assertTrue(Files.readString(out.resolve("config.json")).contains("\"workers\" : 2"));
+        assertTrue(Files.readString(out.resolve("config.conf")).contains("workers=2"), Files.readString(out.resolve("config.conf")));
         try (var siblings = Files.list(dir)) {
             assertEquals(1, siblings.count(), "temporary output left behind");
         }

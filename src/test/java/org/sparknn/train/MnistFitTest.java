@@ -15,12 +15,12 @@ class MnistFitTest {
     @Test
     void referenceTrainerReaches95PercentOnTheBundledSubset(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("run");
-        TrainingResult result = TrainMain.run(new String[] {"--single-jvm", "--conf", "conf/mnist-mlp.json", "--data", "data/mnist",
+        TrainingResult result = TrainMain.run(new String[] {"--single-jvm", "--conf", "conf/mnist-mlp.conf",
                 "--out", out.toString()});
         double accuracy = result.finalValidation().accuracy();
         assertEquals(2004, result.finalValidation().count());
         assertTrue(accuracy >= 0.95, "test accuracy " + accuracy);
         assertEquals(10, Files.readAllLines(out.resolve("metrics.jsonl")).size());
-        assertTrue(Files.readString(out.resolve("config.json")).contains("\"learningRate\""));
+        assertTrue(Files.readString(out.resolve("config.conf")).contains("learningRate"));
     }
 }

@@ -41,6 +41,14 @@ public class NeuralNetClassificationModel
         this.numClasses = numClasses;
     }
 
+    /** Wraps a network trained outside the estimator (e.g. by the train job), with its settings as params. */
+    public static NeuralNetClassificationModel fromTrained(TrainedNetwork network, int numClasses) {
+        NeuralNetClassificationModel m = new NeuralNetClassificationModel(
+                org.apache.spark.ml.util.Identifiable.randomUID("nnClassifier"), network, numClasses);
+        m.params.setTraining(m, network.settings());
+        return m;
+    }
+
     private static boolean stage(String uid) {
         STAGED_UID.set(uid);
         return true;

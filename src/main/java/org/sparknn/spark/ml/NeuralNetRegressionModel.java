@@ -35,6 +35,15 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
         this.network = network;
     }
 
+    /** Wraps a network trained outside the estimator (e.g. by the train job), with its settings as params. */
+    public static NeuralNetRegressionModel fromTrained(TrainedNetwork network, String loss) {
+        NeuralNetRegressionModel m = new NeuralNetRegressionModel(
+                org.apache.spark.ml.util.Identifiable.randomUID("nnRegressor"), network);
+        m.params.setTraining(m, network.settings());
+        m.set(m.loss, loss);
+        return m;
+    }
+
     private static boolean stage(String uid) {
         STAGED_UID.set(uid);
         return true;

@@ -89,6 +89,17 @@ public final class ParamHolder implements Serializable {
         }
     }
 
+    /** Sets the training params of {@code owner} to the values a run used. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void setTraining(Params owner, Map<String, Object> settings) {
+        settings.forEach((k, v) -> {
+            Param p = training.get(k);
+            if (p != null) {
+                owner.set(p, v);
+            }
+        });
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     void setDefaults(Params owner) {
         new TrainConfig().toMap().forEach((k, v) -> owner.setDefault((Param) training.get(k), v));
