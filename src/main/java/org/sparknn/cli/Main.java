@@ -21,8 +21,9 @@ public final class Main {
             case "predict" -> PredictMain.main(rest);
             case "bench" -> BenchMain.main(rest);
             case "bench-spark" -> SparkBenchMain.main(rest);
+            case "compare-mllib" -> CompareMain.main(rest);
             default -> {
-                System.err.println("sparknn: unknown job '" + args[0] + "'; jobs: train, evaluate, predict, bench, bench-spark");
+                System.err.println("sparknn: unknown job '" + args[0] + "'; jobs: train, evaluate, predict, bench, bench-spark, compare-mllib");
                 System.exit(2);
             }
         }
