@@ -16,7 +16,6 @@ import org.sparknn.spark.Shards;
 import org.sparknn.spark.SparkSetup;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.TrainConfig;
-import org.sparknn.train.TrainingListener;
 import org.sparknn.train.TrainingResult;
 
 import java.nio.file.Path;
@@ -123,7 +122,7 @@ public final class CompareMain {
             Network net = Network.create(spec, config.seed());
             long start = System.nanoTime();
             TrainingResult r = DistributedTrainer.fit(trainShards, testShards, net, config.copy().workers(workers),
-                    m -> System.out.println("  " + name + ": " + m.toLine()), new DistributedTrainer.Options());
+                    m -> System.out.println("  " + name + ": " + m.toLine()), new DistributedTrainer.Options()).training();
             double seconds = (System.nanoTime() - start) / 1e9;
             double toTarget = Double.NaN;
             for (EpochMetrics m : r.history()) {
