@@ -17,6 +17,8 @@ import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
 import org.sparknn.train.TrainingResult;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +41,7 @@ public final class DistributedTrainer {
     public static final class Options {
         int failPartition = -1;
         long failStep = -1;
+        boolean failEveryAttempt;
         long logEverySteps = 0;
         long timeFromStep = 0;
         String metricsPath;
@@ -53,6 +56,13 @@ public final class DistributedTrainer {
         public Options injectFailure(int partition, long step) {
             this.failPartition = partition;
             this.failStep = step;
+            return this;
+        }
+
+        /** Makes every attempt of one task fail, so the job and the run fail (to test resuming). */
+        public Options injectFatalFailure(int partition, long step) {
+            injectFailure(partition, step);
+            this.failEveryAttempt = true;
             return this;
         }
 
@@ -116,12 +126,26 @@ public final class DistributedTrainer {
                     + " local steps, then parameters, optimizer state and BN statistics are averaged");
         }
         GlobalStep globalStep = new GlobalStep(net, config, plan.stepsPerEpoch());
-        EpochTracker tracker = new EpochTracker(config.epochs());
         MetricsFile metrics = options.metricsPath == null ? null : new MetricsFile(options.metricsPath, sc.hadoopConfiguration());
         List<EpochMetrics> history = new ArrayList<>();
         long step = 0;
+        int firstEpoch = 0;
+        Checkpoints.State resumed = latestCheckpoint();
+        if (resumed != null) {
+            net.store().setValues(resumed.values());
+            net.store().setState(resumed.bnState());
+            globalStep.updater().optimizer().restore(resumed.optimizerSteps(), resumed.optimizerState());
+            history.addAll(resumed.history());
+            step = resumed.step();
+            firstEpoch = Math.min(resumed.epochsDone(), config.epochs());
+            System.out.println("sparknn: resuming from the checkpoint in " + config.checkpointDir() + " after epoch " + firstEpoch);
+            if (metrics != null) {
+                history.forEach(m -> metrics.append(m.toJson()));
+            }
+        }
+        EpochTracker tracker = new EpochTracker(config.epochs(), firstEpoch);
         try {
-            for (int epoch = 0; epoch < config.epochs(); epoch++) {
+            for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 long s = 0;
                 while (s < plan.stepsPerEpoch()) {
                     int k = (int) Math.min(config.syncEvery(), plan.stepsPerEpoch() - s);
@@ -146,6 +170,7 @@ public final class DistributedTrainer {
                 if (metrics != null) {
                     metrics.append(m.toJson());
                 }
+                saveCheckpoint(epoch + 1, step, globalStep, history);
             }
             if (config.bnPopulation().equals("exact") && !net.batchNormLayers().isEmpty()) {
                 estimateBatchNormPopulation();
@@ -177,6 +202,31 @@ public final class DistributedTrainer {
         }
     }
 
+    private Checkpoints.State latestCheckpoint() {
+        if (config.checkpointDir().isEmpty()) {
+            return null;
+        }
+        try {
+            return Checkpoints.latest(config.checkpointDir(), sc.hadoopConfiguration(), net.spec().toJson(), config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the checkpoint in " + config.checkpointDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void saveCheckpoint(int epochsDone, long step, GlobalStep globalStep, List<EpochMetrics> history) {
+        if (config.checkpointDir().isEmpty()) {
+            return;
+        }
+        Optimizer optimizer = globalStep.updater().optimizer();
+        try {
+            Checkpoints.save(config.checkpointDir(), sc.hadoopConfiguration(), net.spec().toJson(), config,
+                    new Checkpoints.State(epochsDone, step, net.store().values(), net.store().state(), optimizer.steps(),
+                            optimizer.state(), history));
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing a checkpoint to " + config.checkpointDir() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Aggregated outcome of one synchronous step's job: the gradient sum is left in the network's grads. */
     public record Aggregate(double lossSum, long count, long correct, List<BatchStats> bnStats) {
     }
@@ -201,7 +251,8 @@ public final class DistributedTrainer {
         float[] w = net.store().values();
         Broadcast<byte[]> weights = sc.broadcast(FloatBytes.encode(w, w.length));
         long t1 = System.nanoTime();
-        Tasks.Step task = new Tasks.Step(run, epoch, stepInEpoch, step, options.failPartition, options.failStep);
+        Tasks.Step task = new Tasks.Step(run, epoch, stepInEpoch, step, options.failPartition, options.failStep,
+                options.failEveryAttempt);
         sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epoch %d/%d step %d/%d", epoch + 1,
                 config.epochs(), stepInEpoch + 1, plan.stepsPerEpoch()));
         List<StepResult> results;

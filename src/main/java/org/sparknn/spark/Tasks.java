@@ -14,7 +14,8 @@ final class Tasks {
     }
 
     /** One synchronous step; failPartition/failStep inject a failure into the first attempt (tests). */
-    record Step(Run run, int epoch, long stepInEpoch, long step, int failPartition, long failStep) implements Serializable {
+    record Step(Run run, int epoch, long stepInEpoch, long step, int failPartition, long failStep, boolean failEveryAttempt)
+            implements Serializable {
     }
 
     /** K local steps from firstStepInEpoch (local SGD), starting at global step {@code step}. */

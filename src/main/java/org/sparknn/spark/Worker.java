@@ -72,7 +72,8 @@ final class Worker {
         Tasks.Run run = task.run();
         int p = block.partition();
         TaskContext ctx = TaskContext.get();
-        if (ctx != null && p == task.failPartition() && task.step() == task.failStep() && ctx.attemptNumber() == 0) {
+        if (ctx != null && p == task.failPartition() && task.step() == task.failStep()
+                && (ctx.attemptNumber() == 0 || task.failEveryAttempt())) {
             throw new IllegalStateException("injected failure: partition " + p + ", step " + task.step());
         }
         State st = state(run, block, "train");

@@ -6,6 +6,7 @@ import org.sparknn.optim.Regularization;
 /** Accumulates the figures of an epoch's steps and turns them into {@link EpochMetrics}. */
 public final class EpochTracker {
     private final int epochs;
+    private final int firstEpoch;
     private final long start = System.nanoTime();
     private long samplesSeen;
     private double lossSum;
@@ -14,7 +15,13 @@ public final class EpochTracker {
     private long count;
 
     public EpochTracker(int epochs) {
+        this(epochs, 0);
+    }
+
+    /** For a run that starts after {@code firstEpoch} epochs done earlier (resumed from a checkpoint). */
+    public EpochTracker(int epochs, int firstEpoch) {
         this.epochs = epochs;
+        this.firstEpoch = firstEpoch;
     }
 
     public void addStep(double stepLossSum, double penalty, long stepCorrect, long stepCount) {
@@ -31,7 +38,7 @@ public final class EpochTracker {
         EpochMetrics m = new EpochMetrics(epoch, step, (lossSum + penaltySum) / count, (double) correct / count,
                 validation == null ? Double.NaN : validation.loss(),
                 validation == null ? Double.NaN : validation.accuracy(), learningRate,
-                samplesSeen / elapsed, elapsed, elapsed / epoch * (epochs - epoch),
+                samplesSeen / elapsed, elapsed, elapsed / (epoch - firstEpoch) * (epochs - epoch),
                 Regularization.sparsity(net.store().values(), net.store().blocks()));
         lossSum = 0;
         penaltySum = 0;

@@ -18,6 +18,9 @@ public final class ReferenceTrainer {
 
     public static TrainingResult fit(Network net, Dataset train, Dataset validation, TrainConfig config,
                                      TrainingListener listener) {
+        if (!config.checkpointDir().isEmpty()) {
+            throw new IllegalArgumentException("checkpointDir is a setting of the distributed trainer; the single-JVM trainer does not checkpoint");
+        }
         DataChecks.requireCompatible(net, train, "training");
         if (validation != null) {
             DataChecks.requireCompatible(net, validation, "validation");

@@ -51,6 +51,7 @@ public final class TrainConfig {
     private String bnPopulation = "exact";
     private int workers = 0;
     private int syncEvery = 1;
+    private String checkpointDir = "";
 
     private final Map<String, Setting> settings = new LinkedHashMap<>();
 
@@ -82,6 +83,8 @@ public final class TrainConfig {
         key("seed", "seed of every random draw (init, shuffles, dropout masks)", () -> seed, v -> seed(parseLong("seed", v)));
         key("bnPopulation", "BN inference statistics, one of " + BN_POPULATION, () -> bnPopulation, this::bnPopulation);
         intKey("workers", "data-parallel workers (Spark partitions), 0 = Spark's default parallelism, >= 0", () -> workers, v -> workers(v));
+        key("checkpointDir", "directory (any Hadoop file system) for a checkpoint after every epoch; a run finds the "
+                + "latest one there and resumes from it; empty = off", () -> checkpointDir, this::checkpointDir);
         intKey("syncEvery", "1 = synchronous gradient averaging every step; K > 1 = K local steps per worker, then parameter averaging", () -> syncEvery, v -> syncEvery(v));
     }
 
@@ -241,6 +244,15 @@ public final class TrainConfig {
     public TrainConfig workers(int v) {
         workers = (int) check("workers", v, v >= 0, ">= 0 (0 = Spark's default parallelism)");
         return this;
+    }
+
+    public TrainConfig checkpointDir(String v) {
+        checkpointDir = v == null ? "" : v.trim();
+        return this;
+    }
+
+    public String checkpointDir() {
+        return checkpointDir;
     }
 
     public TrainConfig syncEvery(int v) {

@@ -30,6 +30,19 @@ public interface NeuralNetParams<SELF> extends Params {
         return c;
     }
 
+    @SuppressWarnings("unchecked")
+    default Param<String> checkpointDir() {
+        return (Param<String>) nnParams().training.get("checkpointDir");
+    }
+
+    default String getCheckpointDir() {
+        return (String) getOrDefault(checkpointDir());
+    }
+
+    default SELF setCheckpointDir(String value) {
+        return self(set(checkpointDir(), value));
+    }
+
     default Param<String> modelSpec() {
         return nnParams().modelSpec;
     }
