@@ -117,6 +117,9 @@ public final class DistributedTrainer {
 
     public static Result fit(Shards train, Shards validation, Network net, TrainConfig config,
                              TrainingListener listener, Options options) {
+        if (!config.solver().equals("minibatch")) {
+            return new Result(FullBatchTrainer.fit(train, validation, net, config, listener), new StepTimings());
+        }
         return new DistributedTrainer(train, validation, net, config, options).fit(listener);
     }
 
@@ -420,12 +423,16 @@ public final class DistributedTrainer {
 
     /** Distributed inference over shards with the current weights and population statistics. */
     public Evaluation evaluate(Shards data, String description) {
-        Broadcast<Tasks.ModelPayload> model = sc.broadcast(payload(null));
+        return evaluate(sc, run, payload(null), data, description);
+    }
+
+    /** Distributed inference of the model in {@code payload} over shards, merged in partition order. */
+    static Evaluation evaluate(JavaSparkContext sc, Tasks.Run run, Tasks.ModelPayload payload, Shards data, String description) {
+        Broadcast<Tasks.ModelPayload> model = sc.broadcast(payload);
         sc.setJobDescription("sparknn " + description);
-        Tasks.Run r = run;
         List<Tasks.EvalResult> parts;
         try {
-            parts = data.blocks().map(b -> Worker.evaluate(b, r, model)).collect();
+            parts = data.blocks().map(b -> Worker.evaluate(b, run, model)).collect();
         } finally {
             model.destroy();
         }

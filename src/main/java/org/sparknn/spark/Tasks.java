@@ -18,6 +18,10 @@ final class Tasks {
             implements Serializable {
     }
 
+    /** One full-batch evaluation of the objective (loss and gradient sums over every cached row). */
+    record FullBatch(Run run, long evaluation) implements Serializable {
+    }
+
     /** K local steps from firstStepInEpoch (local SGD), starting at global step {@code step}. */
     record LocalSteps(Run run, int epoch, long firstStepInEpoch, int steps, long step) implements Serializable {
     }

@@ -32,6 +32,7 @@ final class Worker {
         private int orderEpoch = Integer.MIN_VALUE;
         private int[] order;
         GlobalStep localStep;
+        Batches fullBatch;
 
         State(Tasks.Run run) {
             this.net = Network.create(ModelSpec.fromJson(run.specJson()), run.seed());
@@ -89,6 +90,48 @@ final class Worker {
         byte[] grad = FloatBytes.encode(st.net.store().grads(), st.net.store().size());
         long t2 = System.nanoTime();
         return new StepResult(p, grad, r.lossSum(), n, r.correct(), BnStatsWire.of(r.bnStats()), t1 - t0, t2 - t1);
+    }
+
+    /** Rows per forward pass of a full-batch evaluation when the network has no BN. */
+    static final int FULL_BATCH_CHUNK = 2048;
+
+    /**
+     * Loss and gradient sums over every row of the block with the shipped weights, dropout off.
+     * With BN the whole block is one batch (BN uses the block's statistics, the same at every
+     * evaluation); without BN, chunks of rows, summed in double.
+     */
+    static StepResult fullBatch(ShardBlock block, Tasks.FullBatch task, Broadcast<byte[]> weights) {
+        long t0 = System.nanoTime();
+        Tasks.Run run = task.run();
+        State st = state(run, block, "full");
+        FloatBytes.decode(weights.value(), st.net.store().values());
+        long t1 = System.nanoTime();
+        int chunk = st.net.batchNormLayers().isEmpty() ? Math.min(FULL_BATCH_CHUNK, block.rows()) : block.rows();
+        if (st.fullBatch == null) {
+            st.fullBatch = new Batches(chunk, st.net.inputSize(), st.net.labelWidth());
+        }
+        float[] grads = st.net.store().grads();
+        double[] sum = new double[grads.length];
+        double lossSum = 0;
+        long correct = 0;
+        List<BatchStats> bn = List.of();
+        for (int from = 0; from < block.rows(); from += chunk) {
+            int n = Math.min(chunk, block.rows() - from);
+            st.fullBatch.gather(block.features(), block.labels(), block.ids(), null, from, n);
+            BatchResult r = st.net.gradientSum(st.fullBatch.x, st.fullBatch.labels, n, Pass.train(run.seed(), 0, st.fullBatch.ids));
+            for (int i = 0; i < grads.length; i++) {
+                sum[i] += grads[i];
+            }
+            lossSum += r.lossSum();
+            correct += r.correct();
+            bn = r.bnStats();
+        }
+        float[] out = new float[grads.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (float) sum[i];
+        }
+        return new StepResult(block.partition(), FloatBytes.encode(out, out.length), lossSum, block.rows(), correct,
+                BnStatsWire.of(bn), t1 - t0, System.nanoTime() - t1);
     }
 
     static Tasks.LocalStepsResult localSteps(ShardBlock block, Tasks.LocalSteps task, Broadcast<Tasks.ModelPayload> model) {

@@ -25,6 +25,7 @@ public final class TrainConfig {
     public static final List<String> SCHEDULES = List.of("constant", "step", "exponential", "cosine");
     public static final List<String> L1_MODES = List.of("proximal", "subgradient");
     public static final List<String> BN_POPULATION = List.of("exact", "running");
+    public static final List<String> SOLVERS = List.of("minibatch", "lbfgs", "owlqn");
 
     private int epochs = 10;
     private int batchSize = 64;
@@ -52,6 +53,10 @@ public final class TrainConfig {
     private int workers = 0;
     private int syncEvery = 1;
     private String checkpointDir = "";
+    private String solver = "minibatch";
+    private int maxIterations = 100;
+    private double tolerance = 1e-6;
+    private int historySize = 10;
 
     private final Map<String, Setting> settings = new LinkedHashMap<>();
 
@@ -83,6 +88,11 @@ public final class TrainConfig {
         key("seed", "seed of every random draw (init, shuffles, dropout masks)", () -> seed, v -> seed(parseLong("seed", v)));
         key("bnPopulation", "BN inference statistics, one of " + BN_POPULATION, () -> bnPopulation, this::bnPopulation);
         intKey("workers", "data-parallel workers (Spark partitions), 0 = Spark's default parallelism, >= 0", () -> workers, v -> workers(v));
+        key("solver", "minibatch (the optimizer above on mini-batches), lbfgs or owlqn (full-batch quasi-Newton; owlqn "
+                + "handles l1), one of " + SOLVERS, () -> solver, this::solver);
+        intKey("maxIterations", "lbfgs/owlqn: iterations at most, >= 1", () -> maxIterations, v -> maxIterations(v));
+        doubleKey("tolerance", "lbfgs/owlqn: convergence tolerance (relative improvement), > 0", () -> tolerance, this::tolerance);
+        intKey("historySize", "lbfgs/owlqn: corrections kept (memory), >= 1", () -> historySize, v -> historySize(v));
         key("checkpointDir", "directory (any Hadoop file system) for a checkpoint after every epoch; a run finds the "
                 + "latest one there and resumes from it; empty = off", () -> checkpointDir, this::checkpointDir);
         intKey("syncEvery", "1 = synchronous gradient averaging every step; K > 1 = K local steps per worker, then parameter averaging", () -> syncEvery, v -> syncEvery(v));
@@ -244,6 +254,42 @@ public final class TrainConfig {
     public TrainConfig workers(int v) {
         workers = (int) check("workers", v, v >= 0, ">= 0 (0 = Spark's default parallelism)");
         return this;
+    }
+
+    public TrainConfig solver(String v) {
+        solver = oneOf("solver", v, SOLVERS);
+        return this;
+    }
+
+    public TrainConfig maxIterations(int v) {
+        maxIterations = (int) check("maxIterations", v, v >= 1, ">= 1");
+        return this;
+    }
+
+    public TrainConfig tolerance(double v) {
+        tolerance = check("tolerance", v, v > 0, "> 0");
+        return this;
+    }
+
+    public TrainConfig historySize(int v) {
+        historySize = (int) check("historySize", v, v >= 1, ">= 1");
+        return this;
+    }
+
+    public String solver() {
+        return solver;
+    }
+
+    public int maxIterations() {
+        return maxIterations;
+    }
+
+    public double tolerance() {
+        return tolerance;
+    }
+
+    public int historySize() {
+        return historySize;
     }
 
     public TrainConfig checkpointDir(String v) {

@@ -31,6 +31,55 @@ public interface NeuralNetParams<SELF> extends Params {
     }
 
     @SuppressWarnings("unchecked")
+    default Param<String> solver() {
+        return (Param<String>) nnParams().training.get("solver");
+    }
+
+    default String getSolver() {
+        return (String) getOrDefault(solver());
+    }
+
+    default SELF setSolver(String value) {
+        return self(set(solver(), value));
+    }
+
+    default IntParam maxIterations() {
+        return (IntParam) nnParams().training.get("maxIterations");
+    }
+
+    default int getMaxIterations() {
+        return (Integer) getOrDefault(maxIterations());
+    }
+
+    default SELF setMaxIterations(int value) {
+        return self(set(maxIterations(), value));
+    }
+
+    default DoubleParam tolerance() {
+        return (DoubleParam) nnParams().training.get("tolerance");
+    }
+
+    default double getTolerance() {
+        return (Double) getOrDefault(tolerance());
+    }
+
+    default SELF setTolerance(double value) {
+        return self(set(tolerance(), value));
+    }
+
+    default IntParam historySize() {
+        return (IntParam) nnParams().training.get("historySize");
+    }
+
+    default int getHistorySize() {
+        return (Integer) getOrDefault(historySize());
+    }
+
+    default SELF setHistorySize(int value) {
+        return self(set(historySize(), value));
+    }
+
+    @SuppressWarnings("unchecked")
     default Param<String> checkpointDir() {
         return (Param<String>) nnParams().training.get("checkpointDir");
     }

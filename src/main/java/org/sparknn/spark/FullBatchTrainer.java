@@ -1,0 +1,193 @@
+package org.sparknn.spark;
+
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparknn.nn.BnPopulation;
+import org.sparknn.nn.LayerSpec;
+import org.sparknn.nn.Network;
+import org.sparknn.nn.ParamBlock;
+import org.sparknn.optim.Regularization;
+import org.sparknn.train.EpochMetrics;
+import org.sparknn.train.Evaluation;
+import org.sparknn.train.TrainConfig;
+import org.sparknn.train.TrainingListener;
+import org.sparknn.train.TrainingResult;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Full-batch quasi-Newton training: Breeze's L-BFGS (solver=lbfgs) or OWL-QN (solver=owlqn) runs
+ * on the driver; every evaluation of the objective is one Spark job over the cached shards that
+ * returns loss and gradient sums, added in partition order. Objective: mean loss over all rows +
+ * l2/2 * sum w^2 (added on the driver) + l1 * sum |w| (OWL-QN's own term), on the regularized
+ * blocks (weights; biases and BN gamma/beta when asked). It must be deterministic, so dropout must
+ * be off; BN uses each cached block's own statistics, the same at every evaluation, and the
+ * population statistics for inference are the mean of the block means and the m/(m-1)-corrected
+ * mean of the block variances.
+ */
+final class FullBatchTrainer {
+    private FullBatchTrainer() {}
+
+    static TrainingResult fit(Shards train, Shards validation, Network net, TrainConfig config, TrainingListener listener) {
+        requireDeterministic(net, config);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.blocks().context());
+        Map<String, String> settings = new java.util.HashMap<>();
+        config.toMap().forEach((k, v) -> settings.put(k, String.valueOf(v)));
+        Tasks.Run run = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config.seed(), train.sizes(),
+                (int) Math.min(config.batchSize(), train.totalRows()), settings);
+        float[] w = net.store().values();
+        List<ParamBlock> blocks = net.store().blocks();
+        Regularization reg = config.regularization();
+        double[] l1 = new double[w.length];
+        boolean[] penalized = new boolean[w.length];
+        for (ParamBlock b : blocks) {
+            for (int i = b.offset(); i < b.end(); i++) {
+                penalized[i] = reg.applies(b);
+                l1[i] = penalized[i] && config.solver().equals("owlqn") ? config.l1() : 0;
+            }
+        }
+        long total = train.totalRows();
+        long start = System.nanoTime();
+        long[] evaluations = {0};
+        double[] lastAccuracy = {Double.NaN};
+
+        BreezeSolvers.Objective objective = (x, gradient) -> {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) x[i];
+            }
+            Sums a = fullBatch(sc, run, train, net, evaluations[0]++);
+            float[] g = net.store().grads();
+            double value = a.lossSum() / total;
+            for (int i = 0; i < w.length; i++) {
+                gradient[i] = (double) g[i] / total;
+                if (penalized[i] && config.l2() > 0) {
+                    value += 0.5 * config.l2() * x[i] * x[i];
+                    gradient[i] += config.l2() * x[i];
+                }
+            }
+            lastAccuracy[0] = (double) a.correct() / total;
+            return value;
+        };
+        List<EpochMetrics> history = new ArrayList<>();
+        BreezeSolvers.Progress progress = (iteration, value, gradientNorm, x) -> {
+            if (iteration == 0) {
+                return;
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) x[i];
+            }
+            Evaluation val = validation == null ? null : DistributedTrainer.evaluate(sc, run, payload(net), validation,
+                    "validation after iteration " + iteration);
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            EpochMetrics m = new EpochMetrics(iteration, evaluations[0], value, lastAccuracy[0],
+                    val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), Double.NaN,
+                    total * (double) evaluations[0] / elapsed, elapsed,
+                    elapsed / iteration * Math.max(0, config.maxIterations() - iteration),
+                    Regularization.sparsity(w, blocks));
+            history.add(m);
+            listener.onEpoch(m);
+            System.out.printf(Locale.ROOT, "  %s iteration %d: objective %.6f, |gradient| %.3e, %d evaluations%n",
+                    config.solver(), iteration, value, gradientNorm, evaluations[0]);
+        };
+        double[] x0 = new double[w.length];
+        for (int i = 0; i < w.length; i++) {
+            x0[i] = w[i];
+        }
+        System.out.println("sparknn: " + config.solver() + " on " + total + " rows in " + train.partitions()
+                + " partitions, at most " + config.maxIterations() + " iterations");
+        BreezeSolvers.Result result;
+        String runId = run.runId();
+        try {
+            result = BreezeSolvers.minimize(objective, x0, l1, config.maxIterations(), config.historySize(),
+                    config.tolerance(), progress);
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) result.x()[i];
+            }
+            if (!net.batchNormLayers().isEmpty()) {
+                fullBatch(sc, run, train, net, evaluations[0]++); // BN population statistics at the final weights
+            }
+        } finally {
+            train.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
+        }
+        System.out.println("sparknn: " + config.solver() + " stopped after " + result.iterations() + " iterations ("
+                + result.reason() + "), objective " + result.value());
+        Evaluation finalValidation = validation == null ? null
+                : DistributedTrainer.evaluate(sc, run, payload(net), validation, "final validation");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (validation != null) {
+            validation.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
+        }
+        return new TrainingResult(history, finalValidation, evaluations[0], seconds, total * (double) evaluations[0] / seconds);
+    }
+
+    private static void requireDeterministic(Network net, TrainConfig config) {
+        List<LayerSpec> layers = net.spec().layers();
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof LayerSpec.Dropout d && d.rate() > 0) {
+                throw new IllegalArgumentException("solver " + config.solver() + " needs a deterministic objective, but layer "
+                        + i + " is dropout with rate " + d.rate() + "; set the rate to 0 or use solver=minibatch");
+            }
+        }
+        if (config.solver().equals("lbfgs") && config.l1() > 0) {
+            throw new IllegalArgumentException("solver lbfgs cannot minimize an L1 penalty (l1=" + config.l1()
+                    + "); use solver=owlqn");
+        }
+        if (config.maxNorm() > 0 || config.weightDecay() > 0) {
+            throw new IllegalArgumentException("maxNorm and weightDecay belong to the mini-batch optimizers; with solver "
+                    + config.solver() + " use l2 (and l1 with owlqn)");
+        }
+    }
+
+    /** Sums of one full-batch evaluation. */
+    record Sums(double lossSum, long correct) {
+    }
+
+    /**
+     * One evaluation at the network's current weights: the gradient SUM over all rows is left in
+     * the network's grads (added in partition order), and with BN the population statistics
+     * estimated from the blocks are written into its state.
+     */
+    private static Sums fullBatch(JavaSparkContext sc, Tasks.Run run, Shards train, Network net, long evaluation) {
+        float[] w = net.store().values();
+        Broadcast<byte[]> weights = sc.broadcast(FloatBytes.encode(w, w.length));
+        Tasks.FullBatch task = new Tasks.FullBatch(run, evaluation);
+        sc.setJobDescription("sparknn full-batch evaluation " + (evaluation + 1));
+        List<StepResult> results;
+        try {
+            results = train.blocks().map(b -> Worker.fullBatch(b, task, weights)).collect();
+        } finally {
+            weights.destroy();
+        }
+        float[] g = net.store().grads();
+        java.util.Arrays.fill(g, 0f);
+        float[] part = new float[g.length];
+        double lossSum = 0;
+        long correct = 0;
+        BnPopulation.Exact population = new BnPopulation.Exact(net.batchNormLayers());
+        for (StepResult r : results) {
+            FloatBytes.decode(r.gradientSum(), part);
+            for (int i = 0; i < g.length; i++) {
+                g[i] += part[i];
+            }
+            lossSum += r.lossSum();
+            correct += r.correct();
+            if (!net.batchNormLayers().isEmpty()) {
+                population.add(r.bnStats().toList());
+            }
+        }
+        if (!net.batchNormLayers().isEmpty()) {
+            population.writeTo(net.batchNormLayers(), net.store().state());
+        }
+        return new Sums(lossSum, correct);
+    }
+
+    private static Tasks.ModelPayload payload(Network net) {
+        float[] w = net.store().values();
+        float[] s = net.store().state();
+        return new Tasks.ModelPayload(FloatBytes.encode(w, w.length), FloatBytes.encode(s, s.length), 0, List.of());
+    }
+}
