@@ -22,6 +22,7 @@ public final class Main {
             case "bench" -> BenchMain.main(rest);
             case "bench-spark" -> SparkBenchMain.main(rest);
             case "compare-mllib" -> CompareMain.main(rest);
+            case "bench-solvers" -> SolverBenchMain.main(rest);
             default -> {
                 System.err.println("sparknn: unknown job '" + args[0] + "'; jobs: train, evaluate, predict, bench, bench-spark, compare-mllib");
                 System.exit(2);
