@@ -22,15 +22,14 @@ public class NeuralNetClassificationModel
         implements NeuralNetParams<NeuralNetClassificationModel>, MLWritable {
     private static final long serialVersionUID = 1L;
     static final String KIND = "classifier";
-    private static final ThreadLocal<String> STAGED_UID = new ThreadLocal<>();
 
-    private String uid; // no initializer, see NeuralNetClassifier
+    private String uid; // no initializer: see UidStaging
     private final ParamHolder params;
     private final TrainedNetwork network;
     private final int numClasses;
 
     NeuralNetClassificationModel(String uid, TrainedNetwork network, int numClasses) {
-        this(stage(uid), network, numClasses);
+        this(UidStaging.stage(uid), network, numClasses);
     }
 
     private NeuralNetClassificationModel(boolean staged, TrainedNetwork network, int numClasses) {
@@ -49,16 +48,11 @@ public class NeuralNetClassificationModel
         return m;
     }
 
-    private static boolean stage(String uid) {
-        STAGED_UID.set(uid);
-        return true;
-    }
 
     @Override
     public String uid() {
         if (uid == null) {
-            uid = STAGED_UID.get();
-            STAGED_UID.remove();
+            uid = UidStaging.take();
         }
         return uid;
     }

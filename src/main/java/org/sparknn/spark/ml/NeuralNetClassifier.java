@@ -21,11 +21,8 @@ import org.sparknn.nn.LossKind;
 public class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralNetClassifier, NeuralNetClassificationModel>
         implements NeuralNetParams<NeuralNetClassifier>, DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
-    private static final ThreadLocal<String> STAGED_UID = new ThreadLocal<>();
 
-    // No initializer: Spark's param traits call uid() from the superclass constructor, and a
-    // field initializer would run after that and wipe the value.
-    private String uid;
+    private String uid; // no initializer: see UidStaging
     private final ParamHolder params;
 
     public NeuralNetClassifier() {
@@ -33,7 +30,7 @@ public class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralN
     }
 
     public NeuralNetClassifier(String uid) {
-        this(stage(uid));
+        this(UidStaging.stage(uid));
     }
 
     private NeuralNetClassifier(boolean staged) {
@@ -42,16 +39,11 @@ public class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralN
         params.setDefaults(this);
     }
 
-    static boolean stage(String uid) {
-        STAGED_UID.set(uid);
-        return true;
-    }
 
     @Override
     public String uid() {
         if (uid == null) {
-            uid = STAGED_UID.get();
-            STAGED_UID.remove();
+            uid = UidStaging.take();
         }
         return uid;
     }

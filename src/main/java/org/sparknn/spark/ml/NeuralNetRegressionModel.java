@@ -15,15 +15,14 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
         implements NeuralNetParams<NeuralNetRegressionModel>, MLWritable {
     private static final long serialVersionUID = 1L;
     static final String KIND = "regressor";
-    private static final ThreadLocal<String> STAGED_UID = new ThreadLocal<>();
 
-    private String uid; // no initializer, see NeuralNetClassifier
+    private String uid; // no initializer: see UidStaging
     private final ParamHolder params;
     private final Param<String> loss;
     private final TrainedNetwork network;
 
     NeuralNetRegressionModel(String uid, TrainedNetwork network) {
-        this(stage(uid), network);
+        this(UidStaging.stage(uid), network);
     }
 
     private NeuralNetRegressionModel(boolean staged, TrainedNetwork network) {
@@ -44,16 +43,11 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
         return m;
     }
 
-    private static boolean stage(String uid) {
-        STAGED_UID.set(uid);
-        return true;
-    }
 
     @Override
     public String uid() {
         if (uid == null) {
-            uid = STAGED_UID.get();
-            STAGED_UID.remove();
+            uid = UidStaging.take();
         }
         return uid;
     }

@@ -19,9 +19,8 @@ import org.sparknn.nn.LossKind;
 public class NeuralNetRegressor extends Regressor<Vector, NeuralNetRegressor, NeuralNetRegressionModel>
         implements NeuralNetParams<NeuralNetRegressor>, DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
-    private static final ThreadLocal<String> STAGED_UID = new ThreadLocal<>();
 
-    private String uid; // no initializer, see NeuralNetClassifier
+    private String uid; // no initializer: see UidStaging
     private final ParamHolder params;
     private final Param<String> loss;
 
@@ -30,7 +29,7 @@ public class NeuralNetRegressor extends Regressor<Vector, NeuralNetRegressor, Ne
     }
 
     public NeuralNetRegressor(String uid) {
-        this(stage(uid));
+        this(UidStaging.stage(uid));
     }
 
     private NeuralNetRegressor(boolean staged) {
@@ -46,16 +45,11 @@ public class NeuralNetRegressor extends Regressor<Vector, NeuralNetRegressor, Ne
                 ParamHolder.<String>valid(v -> v.equals("mse") || v.equals("mae")));
     }
 
-    private static boolean stage(String uid) {
-        STAGED_UID.set(uid);
-        return true;
-    }
 
     @Override
     public String uid() {
         if (uid == null) {
-            uid = STAGED_UID.get();
-            STAGED_UID.remove();
+            uid = UidStaging.take();
         }
         return uid;
     }
