@@ -4,7 +4,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.spark.SparkSetup;
 
-import java.io.IOException;
+import org.sparknn.data.MalformedDataException;
 import java.util.concurrent.Callable;
 
 /** What the entry points share: exit codes, argument values, and the Spark session. */
@@ -19,7 +19,8 @@ final class Cli {
         try {
             body.call();
             System.exit(0);
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException | MalformedDataException | java.nio.file.NoSuchFileException
+                 | java.io.FileNotFoundException e) {
             System.err.println("sparknn " + job + ": " + e.getMessage());
             System.exit(2);
         } catch (Exception e) {
@@ -27,7 +28,7 @@ final class Cli {
             while (root.getCause() != null && root.getCause() != root) {
                 root = root.getCause();
             }
-            if (root instanceof IllegalArgumentException) {
+            if (root instanceof IllegalArgumentException || root instanceof MalformedDataException) {
                 System.err.println("sparknn " + job + ": " + root.getMessage());
                 System.exit(2);
             }

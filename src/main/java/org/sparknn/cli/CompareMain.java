@@ -46,12 +46,12 @@ public final class CompareMain {
 
     static void run(String[] args) throws Exception {
         String master = "local[2]";
-        Path conf = Path.of("conf/mnist-mlp.conf");
+        String conf = "conf/mnist-mlp.conf";
         int mllibIterations = 200;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--master" -> master = Cli.value(args, ++i, "--master", "");
-                case "--conf" -> conf = Path.of(Cli.value(args, ++i, "--conf", ""));
+                case "--conf" -> conf = Cli.value(args, ++i, "--conf", "");
                 case "--mllib-iterations" -> mllibIterations = Integer.parseInt(Cli.value(args, ++i, "--mllib-iterations", ""));
                 default -> throw new IllegalArgumentException("unexpected argument '" + args[i]
                         + "'; usage: compare-mllib [--master URL] [--conf FILE] [--mllib-iterations N]");

@@ -61,8 +61,9 @@ public final class EvaluateMain {
             throw new IllegalArgumentException("--model is required; " + USAGE);
         }
         SparkSession spark = Cli.session(null, master, null);
-        OutputDir output = out == null ? null : OutputDir.prepare(out, overwrite, spark.sparkContext().hadoopConfiguration());
+        OutputDir output = null;
         try {
+            output = out == null ? null : OutputDir.prepare(out, overwrite, spark.sparkContext().hadoopConfiguration());
             Model<?> m = ModelInput.load(spark, model);
             org.apache.spark.sql.Dataset<Row> input = Inputs.frame(spark, format, data, split, features);
             org.apache.spark.sql.Dataset<Row> predictions = m.transform(input).cache();

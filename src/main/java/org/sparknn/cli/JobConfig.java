@@ -23,7 +23,7 @@ import java.util.TreeSet;
  * file and list what is valid.
  */
 public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, TrainConfig training,
-                        String sparkMaster, Map<String, String> sparkConf, Path outputDir, boolean overwrite) {
+                        String sparkMaster, Map<String, String> sparkConf, String outputDir, boolean overwrite) {
 
     public static final List<String> FORMATS = List.of("idx", "libsvm", "parquet");
     private static final Set<String> SECTIONS = Set.of("data", "model", "training", "spark", "output");
@@ -35,16 +35,45 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
     public record Data(String format, String train, String test, int features) {
     }
 
-    public static JobConfig load(Path file, List<String> overrides) {
+    /** Loads a job file: a local path, or any Hadoop file system URI (hdfs://, s3a://; no includes there). */
+    public static JobConfig load(String location, List<String> overrides) {
+        if (location.contains("://") && !location.startsWith("file:")) {
+            String text;
+            try {
+                org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(location);
+                org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(new org.apache.hadoop.conf.Configuration());
+                if (!fs.exists(p)) {
+                    throw new IllegalArgumentException("configuration file not found: " + location);
+                }
+                try (java.io.InputStream in = fs.open(p)) {
+                    text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read configuration " + location + ": " + e.getMessage());
+            }
+            return load(Path.of(new org.apache.hadoop.fs.Path(location).getName()), parse(location, () -> ConfigFactory.parseString(text)), overrides);
+        }
+        Path file = Path.of(location.startsWith("file:") ? java.net.URI.create(location).getPath() : location);
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("configuration file not found: " + file.toAbsolutePath());
         }
-        Config config;
+        return load(file, parse(file.toString(), () -> ConfigFactory.parseFile(file.toFile())), overrides);
+    }
+
+    public static JobConfig load(Path file, List<String> overrides) {
+        return load(file.toString(), overrides);
+    }
+
+    private static Config parse(String name, java.util.function.Supplier<Config> parser) {
         try {
-            config = ConfigFactory.parseFile(file.toFile());
+            return parser.get();
         } catch (ConfigException e) {
-            throw new IllegalArgumentException(file + ": malformed configuration: " + e.getMessage());
+            throw new IllegalArgumentException(name + ": malformed configuration: " + e.getMessage());
         }
+    }
+
+    private static JobConfig load(Path file, Config parsed, List<String> overrides) {
+        Config config = parsed;
         for (String o : overrides) {
             int eq = o.indexOf('=');
             if (eq <= 0) {
@@ -123,13 +152,13 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
                 }
             }
         }
-        Path out = Path.of("runs/out");
+        String out = "runs/out";
         boolean overwrite = false;
         if (c.hasPath("output")) {
             Config o = c.getConfig("output");
             requireKnown(file, "output.", o.root().keySet(), OUTPUT_KEYS);
             if (o.hasPath("dir")) {
-                out = Path.of(o.getString("dir"));
+                out = o.getString("dir");
             }
             if (o.hasPath("overwrite")) {
                 overwrite = o.getBoolean("overwrite");
@@ -153,7 +182,7 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
                 .root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     }
 
-    public JobConfig withOutput(Path dir, boolean overwrite) {
+    public JobConfig withOutput(String dir, boolean overwrite) {
         return new JobConfig(file, resolved, data, model, training, sparkMaster, sparkConf, dir, overwrite);
     }
 }

@@ -80,6 +80,9 @@ final class OutputDir implements AutoCloseable {
             }
         }
         if (!fs.rename(tmp, target)) {
+            if (old != null && !fs.rename(old, target)) {
+                throw new IOException("could not rename " + tmp + " to " + target + ", and the previous output stays at " + old);
+            }
             throw new IOException("could not rename " + tmp + " to " + target);
         }
         published = true;

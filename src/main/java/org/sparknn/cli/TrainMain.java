@@ -45,7 +45,7 @@ public final class TrainMain {
     }
 
     public static TrainingResult run(String[] args) throws Exception {
-        Path conf = Path.of("conf/mnist-mlp.conf");
+        String conf = "conf/mnist-mlp.conf";
         String out = null;
         boolean overwrite = false;
         String master = null;
@@ -53,7 +53,7 @@ public final class TrainMain {
         List<String> overrides = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--conf" -> conf = Path.of(Cli.value(args, ++i, "--conf", USAGE));
+                case "--conf" -> conf = Cli.value(args, ++i, "--conf", USAGE);
                 case "--out" -> out = Cli.value(args, ++i, "--out", USAGE);
                 case "--overwrite" -> overwrite = true;
                 case "--master" -> master = Cli.value(args, ++i, "--master", USAGE);
@@ -68,7 +68,7 @@ public final class TrainMain {
         }
         JobConfig job = JobConfig.load(conf, overrides);
         if (out != null || overwrite) {
-            job = job.withOutput(out == null ? job.outputDir() : Path.of(out), overwrite || job.overwrite());
+            job = job.withOutput(out == null ? job.outputDir() : out, overwrite || job.overwrite());
         }
         LossKind loss = job.model().loss();
         if (loss == LossKind.BINARY_CROSS_ENTROPY) {
@@ -78,7 +78,10 @@ public final class TrainMain {
             throw new IllegalArgumentException("--single-jvm reads IDX data only (data.format = idx)");
         }
         SparkSession spark = Cli.session(job, master, singleJvm ? "local[1]" : null);
-        try (OutputDir output = OutputDir.prepare(job.outputDir().toString(), job.overwrite(),
+        if (singleJvm && !job.training().checkpointDir().isEmpty()) {
+            throw new IllegalArgumentException("checkpointDir is a setting of the distributed trainer; drop --single-jvm or the setting");
+        }
+        try (OutputDir output = OutputDir.prepare(job.outputDir(), job.overwrite(),
                 spark.sparkContext().hadoopConfiguration())) {
             return train(job, spark, singleJvm, output);
         } finally {
@@ -95,11 +98,7 @@ public final class TrainMain {
         System.out.println(job.render().indent(2).stripTrailing());
         System.out.println("parameters: " + net.store().size());
 
-        StringBuilder metricsLines = new StringBuilder();
-        TrainingListener listener = m -> {
-            System.out.println(m.toLine());
-            metricsLines.append(m.toJson()).append('\n');
-        };
+        TrainingListener listener = m -> System.out.println(m.toLine());
         TrainingResult result;
         int numFeatures = job.model().inputSize();
         if (job.data().format().equals("idx")) {
@@ -113,8 +112,15 @@ public final class TrainMain {
                 System.out.println("trainer: single JVM (reference), no Spark");
                 result = ReferenceTrainer.fit(net, train, test, job.training(), listener);
             } else {
-                result = distributed(sc, job, net, workers, Shards.fromDataset(sc, train, workers, job.training().seed()),
-                        Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training().seed()), listener);
+                Shards trainShards = Shards.fromDataset(sc, train, workers, job.training().seed());
+                Shards testShards;
+                try {
+                    testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training().seed());
+                } catch (RuntimeException e) {
+                    trainShards.release();
+                    throw e;
+                }
+                result = distributed(sc, job, net, workers, trainShards, testShards, listener);
             }
         } else {
             org.apache.spark.sql.Dataset<Row> train = Inputs.frame(spark, job.data().format(), job.data().train(), "train",
@@ -149,6 +155,8 @@ public final class TrainMain {
                 : NeuralNetRegressionModel.fromTrained(trained, job.model().loss() == LossKind.MAE ? "mae" : "mse");
         model.write().save(new org.apache.hadoop.fs.Path(output.tmp(), "model").toString());
 
+        StringBuilder metricsLines = new StringBuilder();
+        result.history().forEach(m -> metricsLines.append(m.toJson()).append('\n')); // includes epochs before a resume
         output.writeString("metrics.jsonl", metricsLines.toString());
         output.writeString("config.conf", job.render());
         output.writeBytes("loss.png", Reports.lossChart(result.history()));

@@ -44,7 +44,7 @@ final class Checkpoints {
                  List<float[]> optimizerState, List<EpochMetrics> history) {
     }
 
-    static void save(String dir, Configuration conf, String specJson, TrainConfig config, State s) throws IOException {
+    static void save(String dir, Configuration conf, String specJson, TrainConfig config, String data, State s) throws IOException {
         Path root = new Path(dir);
         FileSystem fs = root.getFileSystem(conf);
         Path tmp = new Path(root, ".tmp-" + UUID.randomUUID());
@@ -53,6 +53,7 @@ final class Checkpoints {
         meta.put("formatVersion", FORMAT_VERSION);
         meta.put("spec", JSON.readTree(specJson));
         meta.put("settings", config.toMap());
+        meta.put("data", data);
         meta.put("epochsDone", s.epochsDone());
         meta.put("step", s.step());
         meta.put("optimizerSteps", s.optimizerSteps());
@@ -102,7 +103,7 @@ final class Checkpoints {
     }
 
     /** The latest checkpoint in dir, or null; an error when it belongs to another model or settings. */
-    static State latest(String dir, Configuration conf, String specJson, TrainConfig config) throws IOException {
+    static State latest(String dir, Configuration conf, String specJson, TrainConfig config, String data) throws IOException {
         Path root = new Path(dir);
         FileSystem fs = root.getFileSystem(conf);
         if (!fs.exists(root)) {
@@ -124,6 +125,10 @@ final class Checkpoints {
         if (!JSON.readTree(specJson).equals(JSON.valueToTree(meta.get("spec")))) {
             throw new IllegalArgumentException("checkpoint " + latest + " was written for another model spec; use another "
                     + "checkpointDir or remove it");
+        }
+        if (!data.equals(meta.get("data"))) {
+            throw new IllegalArgumentException("checkpoint " + latest + " was written for other training data or another "
+                    + "sharding (" + meta.get("data") + "; this run: " + data + "); use one checkpointDir per training run");
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> saved = (Map<String, Object>) meta.get("settings");

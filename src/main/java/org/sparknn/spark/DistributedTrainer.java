@@ -188,7 +188,7 @@ public final class DistributedTrainer {
     }
 
     /** Best effort: drops the executors' cached networks of this run (never masks a training error). */
-    private static void releaseWorkers(Shards train, Shards validation, String runId) {
+    static void releaseWorkers(Shards train, Shards validation, String runId) {
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.blocks().context());
             if (sc.sc().isStopped()) {
@@ -210,10 +210,41 @@ public final class DistributedTrainer {
             return null;
         }
         try {
-            return Checkpoints.latest(config.checkpointDir(), sc.hadoopConfiguration(), net.spec().toJson(), config);
+            return Checkpoints.latest(config.checkpointDir(), sc.hadoopConfiguration(), net.spec().toJson(), config, dataFingerprint());
         } catch (IOException e) {
             throw new UncheckedIOException("reading the checkpoint in " + config.checkpointDir() + ": " + e.getMessage(), e);
         }
+    }
+
+    private String fingerprint;
+
+    /**
+     * What identifies the training data for a checkpoint: shard sizes and, per shard, sums of the
+     * sample ids, labels and features (one pass, computed once per run).
+     */
+    private String dataFingerprint() {
+        if (fingerprint == null) {
+            sc.setJobDescription("sparknn: training data fingerprint for checkpoints");
+            List<double[]> sums = train.blocks().map(b -> {
+                double ids = 0;
+                double labels = 0;
+                double features = 0;
+                for (int i = 0; i < b.rows(); i++) {
+                    ids += b.ids()[i];
+                    labels += b.labels()[i];
+                }
+                for (float v : b.features()) {
+                    features += v;
+                }
+                return new double[] {b.rows(), ids, labels, features};
+            }).collect();
+            StringBuilder sb = new StringBuilder();
+            for (double[] p : sums) {
+                sb.append(String.format(java.util.Locale.ROOT, "[%d rows, ids %.0f, labels %.6g, features %.9g]", (long) p[0], p[1], p[2], p[3]));
+            }
+            fingerprint = sb.toString();
+        }
+        return fingerprint;
     }
 
     private void saveCheckpoint(int epochsDone, long step, GlobalStep globalStep, List<EpochMetrics> history) {
@@ -222,7 +253,7 @@ public final class DistributedTrainer {
         }
         Optimizer optimizer = globalStep.updater().optimizer();
         try {
-            Checkpoints.save(config.checkpointDir(), sc.hadoopConfiguration(), net.spec().toJson(), config,
+            Checkpoints.save(config.checkpointDir(), sc.hadoopConfiguration(), net.spec().toJson(), config, dataFingerprint(),
                     new Checkpoints.State(epochsDone, step, net.store().values(), net.store().state(), optimizer.steps(),
                             optimizer.state(), history));
         } catch (IOException e) {

@@ -111,16 +111,14 @@ final class FullBatchTrainer {
                 fullBatch(sc, run, train, net, evaluations[0]++); // BN population statistics at the final weights
             }
         } finally {
-            train.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
+            DistributedTrainer.releaseWorkers(train, validation, runId);
         }
         System.out.println("sparknn: " + config.solver() + " stopped after " + result.iterations() + " iterations ("
                 + result.reason() + "), objective " + result.value());
         Evaluation finalValidation = validation == null ? null
                 : DistributedTrainer.evaluate(sc, run, payload(net), validation, "final validation");
         double seconds = (System.nanoTime() - start) / 1e9;
-        if (validation != null) {
-            validation.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
-        }
+        DistributedTrainer.releaseWorkers(validation != null ? validation : train, null, runId);
         return new TrainingResult(history, finalValidation, evaluations[0], seconds, total * (double) evaluations[0] / seconds);
     }
 
@@ -135,6 +133,10 @@ final class FullBatchTrainer {
         if (config.solver().equals("lbfgs") && config.l1() > 0) {
             throw new IllegalArgumentException("solver lbfgs cannot minimize an L1 penalty (l1=" + config.l1()
                     + "); use solver=owlqn");
+        }
+        if (!config.checkpointDir().isEmpty()) {
+            throw new IllegalArgumentException("checkpointDir is not supported by solver " + config.solver()
+                    + " (checkpoints are taken at epoch boundaries of mini-batch training)");
         }
         if (config.maxNorm() > 0 || config.weightDecay() > 0) {
             throw new IllegalArgumentException("maxNorm and weightDecay belong to the mini-batch optimizers; with solver "

@@ -27,13 +27,17 @@ class CheckpointTest {
             LossKind.SOFTMAX_CROSS_ENTROPY);
 
     private static Network fit(TrainConfig config, DistributedTrainer.Options options, TrainingResult[] result) {
+        return fit(config, options, result, 0);
+    }
+
+    private static Network fit(TrainConfig config, DistributedTrainer.Options options, TrainingResult[] result, int offset) {
         Dataset data = SparkTestSession.mnistTrain();
         // every 6th row: all classes, 1,333 rows, 14 steps per epoch at batch 100
         float[] x = new float[1333 * 784];
         float[] y = new float[1333];
         for (int i = 0; i < 1333; i++) {
-            System.arraycopy(data.features(), i * 6 * 784, x, i * 784, 784);
-            y[i] = data.labels()[i * 6];
+            System.arraycopy(data.features(), (i * 6 + offset) * 784, x, i * 784, 784);
+            y[i] = data.labels()[i * 6 + offset];
         }
         Shards shards = Shards.fromDataset(SparkTestSession.jsc(), new Dataset("subset", 1333, 784, x, y), 2, config.seed());
         try {
@@ -69,5 +73,7 @@ class CheckpointTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> fit(crashing.copy().l2(1e-3), new DistributedTrainer.Options(), r));
         assertTrue(e.getMessage().contains("l2=1.0E-4") && e.getMessage().contains("l2=0.001"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> fit(crashing, new DistributedTrainer.Options(), r, 1));
+        assertTrue(e.getMessage().contains("other training data"), e.getMessage());
     }
 }

@@ -132,16 +132,24 @@ public final class ModelFiles {
         buf.position(HEADER);
         java.nio.FloatBuffer fb = buf.asFloatBuffer();
         fb.get(weights).get(state);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> settings = (Map<String, Object>) meta.getOrDefault("training", Map.of());
-        @SuppressWarnings("unchecked")
-        Map<String, Object> summary = (Map<String, Object>) meta.getOrDefault("summary", Map.of());
+        if (!(meta.get("inputSize") instanceof Integer inputSize) || !(meta.get("outputs") instanceof Integer outputs)
+                || !(meta.get("training") instanceof Map<?, ?> training) || !(meta.get("summary") instanceof Map<?, ?> summary)) {
+            throw new IOException(metaPath + ": missing or malformed inputSize, outputs, training or summary");
+        }
         TrainedNetwork t;
         try {
-            t = new TrainedNetwork(specJson, weights, state, settings, summary);
+            @SuppressWarnings("unchecked")
+            TrainedNetwork network = new TrainedNetwork(specJson, weights, state, (Map<String, Object>) training,
+                    (Map<String, Object>) summary);
+            t = network;
         } catch (IllegalArgumentException e) {
             throw new IOException(path + ": " + e.getMessage(), e);
         }
-        return new Loaded(String.valueOf(meta.get("kind")), (Integer) meta.get("inputSize"), (Integer) meta.get("outputs"), t);
+        org.sparknn.nn.Network probe = t.network();
+        if (probe.inputSize() != inputSize || probe.outputSize() != outputs) {
+            throw new IOException(metaPath + ": says " + inputSize + " inputs and " + outputs + " outputs, its spec has "
+                    + probe.inputSize() + " and " + probe.outputSize());
+        }
+        return new Loaded(String.valueOf(meta.get("kind")), inputSize, outputs, t);
     }
 }
