@@ -30,8 +30,9 @@ import java.util.Locale;
 /**
  * Distributed step benchmark on an embedded local[2] Spark, all in one run: the time of an empty
  * job, the step time split of synchronous training of 784-1024-1024-10 with BN and dropout at
- * global batch 512 on the bundled data, samples/s for P = 1 and P = 2, and the single-thread
- * reference trainer's samples/s on the same model and batches.
+ * global batch 512 on the bundled data, samples/s for P = 1 and P = 2 with driver aggregation
+ * (one job per step), P = 2 with exchange=allreduce (one barrier job per epoch) and with local
+ * SGD, and the single-thread reference trainer's samples/s on the same model and batches.
  *
  * <pre>SparkBenchMain [--master local[2]] [--epochs N]</pre>
  */
@@ -80,6 +81,15 @@ public final class SparkBenchMain {
                 System.out.printf(Locale.ROOT, "P=%d: %,.0f samples/s; overhead above the empty job: %.2f ms (target <= 15)%n",
                         p, samplesPerSecond[p], t.overheadMs() - empty);
             }
+            Shards arShards = Shards.fromDataset(sc, train, 2, config.seed());
+            StepTimings ar = DistributedTrainer.fit(arShards, null, Network.create(spec, config.seed()),
+                    config.copy().workers(2).exchange("allreduce"), TrainingListener.silent(),
+                    new DistributedTrainer.Options().timeFromStep(stepsPerEpoch)).timings();
+            arShards.release();
+            double allReduce = BATCH / (ar.stepMs() / 1e3);
+            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce (one barrier job per epoch): %s%n", ar);
+            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce: %,.0f samples/s; scaling efficiency %.2f (target >= 0.8)%n",
+                    allReduce, allReduce / (2 * reference));
             Shards shards = Shards.fromDataset(sc, train, 2, config.seed());
             List<org.sparknn.train.EpochMetrics> h = DistributedTrainer.fit(shards, null, Network.create(spec, config.seed()),
                     config.copy().workers(2).syncEvery(4), TrainingListener.silent(), new DistributedTrainer.Options())
@@ -89,7 +99,7 @@ public final class SparkBenchMain {
                     / (h.get(h.size() - 1).elapsedSeconds() - h.get(0).elapsedSeconds());
             System.out.printf(Locale.ROOT, "P=2 local SGD (syncEvery=4, parameter averaging): %,.0f samples/s (%.2f x the single-thread reference)%n",
                     localSgd, localSgd / reference);
-            System.out.printf(Locale.ROOT, "scaling efficiency: samples/s at P=2 / (2 x single-thread reference) = %.2f (target >= 0.8)%n",
+            System.out.printf(Locale.ROOT, "exchange=driver scaling efficiency: samples/s at P=2 / (2 x single-thread reference) = %.2f (target >= 0.8)%n",
                     samplesPerSecond[2] / (2 * reference));
             System.out.printf(Locale.ROOT, "P=2 vs P=1 speed-up: %.2f%n", samplesPerSecond[2] / samplesPerSecond[1]);
         } finally {

@@ -109,6 +109,10 @@ public final class DistributedTrainer {
         int batch = (int) Math.min(config.batchSize(), train.totalRows());
         this.plan = new BatchPlan(config.seed(), batch, train.sizes());
         DataChecks.requireBatchNormBatches(net, plan);
+        if (config.exchange().equals("allreduce") && config.syncEvery() > 1) {
+            throw new IllegalArgumentException("exchange=allreduce runs synchronous steps; it cannot be combined with syncEvery="
+                    + config.syncEvery());
+        }
         Map<String, String> settings = new HashMap<>();
         config.toMap().forEach((k, v) -> settings.put(k, String.valueOf(v)));
         this.run = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config.seed(), train.sizes(),
@@ -150,6 +154,11 @@ public final class DistributedTrainer {
         try {
             for (int epoch = firstEpoch; epoch < config.epochs(); epoch++) {
                 long s = 0;
+                if (config.exchange().equals("allreduce")) {
+                    allReduceEpoch(globalStep, tracker, epoch, step);
+                    s = plan.stepsPerEpoch();
+                    step += plan.stepsPerEpoch();
+                }
                 while (s < plan.stepsPerEpoch()) {
                     int k = (int) Math.min(config.syncEvery(), plan.stepsPerEpoch() - s);
                     if (config.syncEvery() == 1) {
@@ -165,7 +174,8 @@ public final class DistributedTrainer {
                     }
                 }
                 Evaluation val = validation == null ? null : evaluate(validation, "validation after epoch " + (epoch + 1));
-                double lr = config.syncEvery() == 1 ? globalStep.lastLearningRate()
+                double lr = config.exchange().equals("allreduce") ? allReduceLearningRate
+                        : config.syncEvery() == 1 ? globalStep.lastLearningRate()
                         : globalStep.updater().nextLearningRate(); // local SGD: the rate the next period starts with
                 EpochMetrics m = tracker.finish(epoch + 1, step, val, lr, net);
                 history.add(m);
@@ -183,6 +193,9 @@ public final class DistributedTrainer {
             return new Result(new TrainingResult(history, finalValidation, step, seconds, tracker.samplesSeen() / seconds),
                     timings);
         } finally {
+            if (rendezvous != null) {
+                rendezvous.close();
+            }
             releaseWorkers(train, validation, run.runId());
         }
     }
@@ -217,6 +230,65 @@ public final class DistributedTrainer {
     }
 
     private String fingerprint;
+    private double allReduceLearningRate;
+    private Rendezvous rendezvous;
+
+    /**
+     * One epoch in one barrier stage: the tasks exchange gradients directly (see
+     * {@link Worker#allReduceEpoch}); the driver ships the model at the start and takes it back
+     * from partition 0 at the end.
+     */
+    private void allReduceEpoch(GlobalStep globalStep, EpochTracker tracker, int epoch, long step) {
+        if (step == options.timeFromStep && step > 0) {
+            timings.reset();
+        }
+        Optimizer optimizer = globalStep.updater().optimizer();
+        long t0 = System.nanoTime();
+        Broadcast<Tasks.ModelPayload> model = sc.broadcast(payload(optimizer));
+        long t1 = System.nanoTime();
+        if (rendezvous == null) {
+            rendezvous = new Rendezvous(sc.getConf().get("spark.driver.host", "127.0.0.1"), plan.shards());
+        }
+        Tasks.Epoch task = new Tasks.Epoch(run, epoch, step, rendezvous.address());
+        sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epoch %d/%d (%d steps, all-reduce)", epoch + 1,
+                config.epochs(), plan.stepsPerEpoch()));
+        scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);
+        @SuppressWarnings("unchecked")
+        scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>> f =
+                (scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>>
+                        & java.io.Serializable) it -> scala.jdk.javaapi.CollectionConverters.asScala(
+                        List.of(Worker.allReduceEpoch(it.next(), task, model)).iterator());
+        List<Tasks.EpochResult> results;
+        try {
+            results = JavaRDD.fromRDD(train.blocks().rdd().barrier().mapPartitions(f, false, tag), tag).collect();
+        } finally {
+            model.destroy();
+        }
+        long t2 = System.nanoTime();
+        Tasks.EpochResult first = results.get(0);
+        FloatBytes.decode(first.model().values(), net.store().values());
+        FloatBytes.decode(first.model().state(), net.store().state());
+        List<float[]> opt = new ArrayList<>();
+        for (int i = 0; i < first.model().optimizerState().size(); i++) {
+            float[] a = new float[optimizer.state().get(i).length];
+            FloatBytes.decode(first.model().optimizerState().get(i), a);
+            opt.add(a);
+        }
+        optimizer.restore(first.model().optimizerSteps(), opt);
+        allReduceLearningRate = first.learningRate();
+        tracker.addStep(first.lossSum(), first.count() == 0 ? 0 : first.penaltySum() / first.count(), first.correct(), first.count());
+        long slowestCompute = 0;
+        long slowestExchange = 0;
+        for (Tasks.EpochResult r : results) {
+            slowestCompute = Math.max(slowestCompute, r.computeNanos());
+            slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
+        }
+        timings.steps += plan.stepsPerEpoch();
+        timings.shipNanos += t1 - t0;
+        timings.jobNanos += t2 - t1;
+        timings.slowestComputeNanos += slowestCompute;
+        timings.exchangeNanos += slowestExchange;
+    }
 
     /**
      * What identifies the training data for a checkpoint: shard sizes and, per shard, sums of the

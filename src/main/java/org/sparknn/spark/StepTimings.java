@@ -16,6 +16,7 @@ public final class StepTimings {
     long slowestComputeNanos;
     long aggregateNanos;
     long updateNanos;
+    long exchangeNanos;
 
     void reset() {
         steps = 0;
@@ -25,6 +26,7 @@ public final class StepTimings {
         slowestComputeNanos = 0;
         aggregateNanos = 0;
         updateNanos = 0;
+        exchangeNanos = 0;
     }
 
     public long steps() {
@@ -68,8 +70,18 @@ public final class StepTimings {
         return steps == 0 ? 0 : nanos / 1e6 / steps;
     }
 
+    /** All-reduce mode: the slowest task's time in the peer exchange, inside the job. */
+    public double exchangeMs() {
+        return ms(exchangeNanos);
+    }
+
     @Override
     public String toString() {
+        if (exchangeNanos > 0) {
+            return String.format(Locale.ROOT,
+                    "per step: %.2f ms = ship-model %.2f + job %.2f (slowest task per step: compute %.2f, all-reduce exchange %.2f); overhead %.2f ms",
+                    stepMs(), shipMs(), jobMs(), slowestComputeMs(), exchangeMs(), overheadMs());
+        }
         return String.format(Locale.ROOT,
                 "per step: %.2f ms = ship-weights %.2f + job %.2f (slowest task: load %.2f, compute %.2f) + aggregate %.2f + driver-update %.2f; overhead %.2f ms",
                 stepMs(), shipMs(), jobMs(), slowestLoadMs(), slowestComputeMs(), aggregateMs(), updateMs(), overheadMs());

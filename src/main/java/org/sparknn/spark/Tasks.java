@@ -18,6 +18,18 @@ final class Tasks {
             implements Serializable {
     }
 
+    /** One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between the tasks. */
+    record Epoch(Run run, int epoch, long firstStep, String rendezvous) implements Serializable {
+    }
+
+    /**
+     * What an all-reduce epoch task returns: the model after the epoch (partition 0 only; every
+     * task holds the same one), the epoch's global sums, and its own timings.
+     */
+    record EpochResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count, long correct,
+                       double learningRate, long computeNanos, long exchangeNanos, long updateNanos) implements Serializable {
+    }
+
     /** One full-batch evaluation of the objective (loss and gradient sums over every cached row). */
     record FullBatch(Run run, long evaluation) implements Serializable {
     }

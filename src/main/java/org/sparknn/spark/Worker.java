@@ -185,6 +185,83 @@ final class Worker {
         return new Tasks.LocalStepsResult(p, out, lossSum, penaltySum, count, correct, System.nanoTime() - t0);
     }
 
+    /**
+     * One epoch of synchronous steps inside a barrier stage. Every step: local gradient sum, an
+     * all-gather of the small per-partition figures (count, loss, correct, BN statistics), an
+     * all-reduce of the gradient, then the same global step on every task (so all hold the same
+     * weights, bit for bit, and the same as the driver-aggregated mode would compute).
+     */
+    static Tasks.EpochResult allReduceEpoch(ShardBlock block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
+        Tasks.Run run = task.run();
+        int p = block.partition();
+        State st = state(run, block, "allreduce");
+        Tasks.ModelPayload payload = model.value();
+        st.load(payload);
+        if (st.localStep == null) {
+            TrainConfig config = new TrainConfig();
+            run.settings().forEach(config::set);
+            st.localStep = new GlobalStep(st.net, config, st.plan.stepsPerEpoch());
+        }
+        Optimizer optimizer = st.localStep.updater().optimizer();
+        List<float[]> optState = new ArrayList<>();
+        for (int i = 0; i < payload.optimizerState().size(); i++) {
+            float[] a = new float[optimizer.state().get(i).length];
+            FloatBytes.decode(payload.optimizerState().get(i), a);
+            optState.add(a);
+        }
+        optimizer.restore(payload.optimizerSteps(), optState);
+        int partitions = st.plan.shards();
+        int size = st.net.store().size();
+        double lossSum = 0;
+        double penaltySum = 0;
+        long count = 0;
+        long correct = 0;
+        long compute = 0;
+        long exchange = 0;
+        long update = 0;
+        int[] order = st.order(task.epoch(), p);
+        try (PeerExchange peers = new PeerExchange(org.apache.spark.BarrierTaskContext.get(), task.rendezvous(), p, partitions)) {
+            for (long s = 0; s < st.plan.stepsPerEpoch(); s++) {
+                long t0 = System.nanoTime();
+                int n = st.plan.count(p, s);
+                BatchResult r;
+                if (n > 0) {
+                    st.batch.gather(block.features(), block.labels(), block.ids(), order, st.plan.from(p, s), n);
+                    r = st.net.gradientSum(st.batch.x, st.batch.labels, n, Pass.train(run.seed(), task.firstStep() + s, st.batch.ids));
+                } else {
+                    st.net.store().zeroGrads();
+                    r = new BatchResult(0, 0, 0, List.of());
+                }
+                long t1 = System.nanoTime();
+                byte[][] figures = peers.allReduce(st.net.store().grads(), size, StepFigures.encode(r));
+                long t2 = System.nanoTime();
+                StepFigures global = StepFigures.merge(figures);
+                double penalty = st.localStep.apply(global.count(), global.bnStats());
+                lossSum += global.lossSum();
+                penaltySum += penalty * global.count();
+                count += global.count();
+                correct += global.correct();
+                long t3 = System.nanoTime();
+                compute += t1 - t0;
+                exchange += t2 - t1;
+                update += t3 - t2;
+            }
+        }
+        Tasks.ModelPayload out = null;
+        if (p == 0) {
+            List<byte[]> outState = new ArrayList<>();
+            for (float[] a : optimizer.state()) {
+                outState.add(FloatBytes.encode(a, a.length));
+            }
+            float[] values = st.net.store().values();
+            float[] bnState = st.net.store().state();
+            out = new Tasks.ModelPayload(FloatBytes.encode(values, values.length), FloatBytes.encode(bnState, bnState.length),
+                    optimizer.steps(), outState);
+        }
+        return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, st.localStep.lastLearningRate(),
+                compute, exchange, update);
+    }
+
     static Tasks.EvalResult evaluate(ShardBlock block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
         State st = WorkerCache.get(run.runId(), "eval", block.partition(), () -> new State(run));
         st.load(model.value());

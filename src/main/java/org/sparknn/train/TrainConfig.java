@@ -26,6 +26,7 @@ public final class TrainConfig {
     public static final List<String> L1_MODES = List.of("proximal", "subgradient");
     public static final List<String> BN_POPULATION = List.of("exact", "running");
     public static final List<String> SOLVERS = List.of("minibatch", "lbfgs", "owlqn");
+    public static final List<String> EXCHANGES = List.of("driver", "allreduce");
 
     private int epochs = 10;
     private int batchSize = 64;
@@ -54,6 +55,7 @@ public final class TrainConfig {
     private int syncEvery = 1;
     private String checkpointDir = "";
     private String solver = "minibatch";
+    private String exchange = "driver";
     private int maxIterations = 100;
     private double tolerance = 1e-6;
     private int historySize = 10;
@@ -88,6 +90,9 @@ public final class TrainConfig {
         key("seed", "seed of every random draw (init, shuffles, dropout masks)", () -> seed, v -> seed(parseLong("seed", v)));
         key("bnPopulation", "BN inference statistics, one of " + BN_POPULATION, () -> bnPopulation, this::bnPopulation);
         intKey("workers", "data-parallel workers (Spark partitions), 0 = Spark's default parallelism, >= 0", () -> workers, v -> workers(v));
+        key("exchange", "how synchronous steps combine gradients: driver (one Spark job per step, aggregated on the "
+                + "driver) or allreduce (one barrier job per epoch, tasks all-reduce directly), one of " + EXCHANGES,
+                () -> exchange, this::exchange);
         key("solver", "minibatch (the optimizer above on mini-batches), lbfgs or owlqn (full-batch quasi-Newton; owlqn "
                 + "handles l1), one of " + SOLVERS, () -> solver, this::solver);
         intKey("maxIterations", "lbfgs/owlqn: iterations at most, >= 1", () -> maxIterations, v -> maxIterations(v));
@@ -254,6 +259,15 @@ public final class TrainConfig {
     public TrainConfig workers(int v) {
         workers = (int) check("workers", v, v >= 0, ">= 0 (0 = Spark's default parallelism)");
         return this;
+    }
+
+    public TrainConfig exchange(String v) {
+        exchange = oneOf("exchange", v, EXCHANGES);
+        return this;
+    }
+
+    public String exchange() {
+        return exchange;
     }
 
     public TrainConfig solver(String v) {

@@ -63,6 +63,21 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void allReduceExchangeGivesBitIdenticalWeightsToDriverAggregation() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
+        TrainConfig config = new TrainConfig().epochs(2).batchSize(100).seed(3).l2(1e-4).maxNorm(3);
+        for (int partitions : new int[] {1, 2}) {
+            Network driver = fit(data, partitions, config, new DistributedTrainer.Options());
+            Network allReduce = fit(data, partitions, config.copy().exchange("allreduce"), new DistributedTrainer.Options());
+            assertArrayEquals(driver.store().values(), allReduce.store().values(), 0f, "P=" + partitions);
+            assertArrayEquals(driver.store().state(), allReduce.store().state(), 0f, "P=" + partitions);
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> fit(data, 2, config.copy().exchange("allreduce").syncEvery(4), new DistributedTrainer.Options()));
+        assertTrue(e.getMessage().contains("syncEvery"), e.getMessage());
+    }
+
+    @Test
     void onePartitionIsBitIdenticalToTheReferenceTrainer() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 600);
         TrainConfig config = new TrainConfig().epochs(2).batchSize(64).seed(8).l1(1e-4).maxNorm(2);

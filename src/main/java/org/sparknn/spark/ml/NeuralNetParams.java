@@ -80,6 +80,19 @@ public interface NeuralNetParams<SELF> extends Params {
     }
 
     @SuppressWarnings("unchecked")
+    default Param<String> exchange() {
+        return (Param<String>) nnParams().training.get("exchange");
+    }
+
+    default String getExchange() {
+        return (String) getOrDefault(exchange());
+    }
+
+    default SELF setExchange(String value) {
+        return self(set(exchange(), value));
+    }
+
+    @SuppressWarnings("unchecked")
     default Param<String> checkpointDir() {
         return (Param<String>) nnParams().training.get("checkpointDir");
     }
