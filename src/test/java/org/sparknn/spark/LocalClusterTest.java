@@ -38,6 +38,12 @@ class LocalClusterTest {
                 "--master", "local-cluster[2,1,1024]"});
         assertEquals(2004, result.finalValidation().count());
         assertTrue(result.finalValidation().accuracy() >= 0.95, "test accuracy " + result.finalValidation().accuracy());
+
+        // the same run with executors exchanging gradients directly over sockets ends identically
+        TrainingResult allReduce = TrainMain.run(new String[] {"--out", dir.resolve("run-allreduce").toString(),
+                "--master", "local-cluster[2,1,1024]", "exchange=allreduce"});
+        assertEquals(result.finalValidation().loss(), allReduce.finalValidation().loss(), 0.0);
+        assertEquals(result.finalValidation().accuracy(), allReduce.finalValidation().accuracy(), 0.0);
     }
 
     /** A Spark home: a RELEASE marker and jars/ linking every jar of the build's runtime classpath. */
