@@ -35,7 +35,7 @@ class LocalClusterTest {
         System.setProperty("spark.executor.extraClassPath", Path.of("target/classes").toAbsolutePath().toString());
         System.setProperty("spark.executor.extraJavaOptions", "-XX:+UseParallelGC " + System.getProperty("sparknn.jvmFlags"));
         TrainingResult result = TrainMain.run(new String[] {"--out", dir.resolve("run").toString(),
-                "--master", "local-cluster[2,1,1024]"});
+                "--master", "local-cluster[2,1,1024]", "exchange=driver"});
         assertEquals(2004, result.finalValidation().count());
         assertTrue(result.finalValidation().accuracy() >= 0.95, "test accuracy " + result.finalValidation().accuracy());
 
