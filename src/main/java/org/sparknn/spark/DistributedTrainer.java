@@ -266,15 +266,8 @@ public final class DistributedTrainer {
         }
         long t2 = System.nanoTime();
         Tasks.EpochResult first = results.get(0);
-        FloatBytes.decode(first.model().values(), net.store().values());
-        FloatBytes.decode(first.model().state(), net.store().state());
-        List<float[]> opt = new ArrayList<>();
-        for (int i = 0; i < first.model().optimizerState().size(); i++) {
-            float[] a = new float[optimizer.state().get(i).length];
-            FloatBytes.decode(first.model().optimizerState().get(i), a);
-            opt.add(a);
-        }
-        optimizer.restore(first.model().optimizerSteps(), opt);
+        first.model().loadInto(net);
+        first.model().restoreInto(optimizer);
         allReduceLearningRate = first.learningRate();
         tracker.addStep(first.lossSum(), first.count() == 0 ? 0 : first.penaltySum() / first.count(), first.correct(), first.count());
         long slowestCompute = 0;
@@ -512,16 +505,9 @@ public final class DistributedTrainer {
         }
     }
 
-    /** Weights and BN state, plus the optimizer's state when one is given (local SGD). */
+    /** Weights and BN state, plus the optimizer's state when one is given (local SGD, all-reduce). */
     private Tasks.ModelPayload payload(Optimizer optimizer) {
-        float[] w = net.store().values();
-        float[] s = net.store().state();
-        List<byte[]> opt = new ArrayList<>();
-        if (optimizer != null) {
-            optimizer.state().forEach(a -> opt.add(FloatBytes.encode(a, a.length)));
-        }
-        return new Tasks.ModelPayload(FloatBytes.encode(w, w.length), FloatBytes.encode(s, s.length),
-                optimizer == null ? 0 : optimizer.steps(), opt);
+        return Tasks.ModelPayload.of(net, optimizer);
     }
 
     /** Distributed inference over shards with the current weights and population statistics. */

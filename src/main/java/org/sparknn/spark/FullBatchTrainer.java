@@ -188,8 +188,6 @@ final class FullBatchTrainer {
     }
 
     private static Tasks.ModelPayload payload(Network net) {
-        float[] w = net.store().values();
-        float[] s = net.store().state();
-        return new Tasks.ModelPayload(FloatBytes.encode(w, w.length), FloatBytes.encode(s, s.length), 0, List.of());
+        return Tasks.ModelPayload.of(net, null);
     }
 }

@@ -38,8 +38,37 @@ final class Tasks {
     record LocalSteps(Run run, int epoch, long firstStepInEpoch, int steps, long step) implements Serializable {
     }
 
-    /** Weights, BN population state and (local SGD) optimizer state shipped to workers. */
+    /** Weights, BN population state and (local SGD, all-reduce) optimizer state shipped between driver and workers. */
     record ModelPayload(byte[] values, byte[] state, long optimizerSteps, List<byte[]> optimizerState) implements Serializable {
+
+        /** The network's weights and BN state, plus the optimizer's state when one is given. */
+        static ModelPayload of(org.sparknn.nn.Network net, org.sparknn.optim.Optimizer optimizer) {
+            float[] w = net.store().values();
+            float[] s = net.store().state();
+            List<byte[]> opt = new java.util.ArrayList<>();
+            if (optimizer != null) {
+                optimizer.state().forEach(a -> opt.add(FloatBytes.encode(a, a.length)));
+            }
+            return new ModelPayload(FloatBytes.encode(w, w.length), FloatBytes.encode(s, s.length),
+                    optimizer == null ? 0 : optimizer.steps(), opt);
+        }
+
+        void loadInto(org.sparknn.nn.Network net) {
+            FloatBytes.decode(values, net.store().values());
+            if (state != null) {
+                FloatBytes.decode(state, net.store().state());
+            }
+        }
+
+        void restoreInto(org.sparknn.optim.Optimizer optimizer) {
+            List<float[]> arrays = new java.util.ArrayList<>();
+            for (int i = 0; i < optimizerState.size(); i++) {
+                float[] a = new float[optimizer.state().get(i).length];
+                FloatBytes.decode(optimizerState.get(i), a);
+                arrays.add(a);
+            }
+            optimizer.restore(optimizerSteps, arrays);
+        }
     }
 
     record LocalStepsResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count,

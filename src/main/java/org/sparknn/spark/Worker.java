@@ -53,10 +53,17 @@ final class Worker {
         }
 
         void load(Tasks.ModelPayload model) {
-            FloatBytes.decode(model.values(), net.store().values());
-            if (model.state() != null) {
-                FloatBytes.decode(model.state(), net.store().state());
+            model.loadInto(net);
+        }
+
+        /** The replicated global step of local SGD and all-reduce training, built once per worker. */
+        GlobalStep localStep(Tasks.Run run) {
+            if (localStep == null) {
+                TrainConfig config = new TrainConfig();
+                run.settings().forEach(config::set);
+                localStep = new GlobalStep(net, config, plan.stepsPerEpoch());
             }
+            return localStep;
         }
     }
 
@@ -141,19 +148,8 @@ final class Worker {
         Tasks.ModelPayload payload = model.value();
         long t0 = System.nanoTime();
         st.load(payload);
-        if (st.localStep == null) {
-            TrainConfig config = new TrainConfig();
-            run.settings().forEach(config::set);
-            st.localStep = new GlobalStep(st.net, config, st.plan.stepsPerEpoch());
-        }
-        Optimizer optimizer = st.localStep.updater().optimizer();
-        List<float[]> optState = new ArrayList<>();
-        for (int i = 0; i < payload.optimizerState().size(); i++) {
-            float[] a = new float[optimizer.state().get(i).length];
-            FloatBytes.decode(payload.optimizerState().get(i), a);
-            optState.add(a);
-        }
-        optimizer.restore(payload.optimizerSteps(), optState);
+        Optimizer optimizer = st.localStep(run).updater().optimizer();
+        payload.restoreInto(optimizer);
         double lossSum = 0;
         double penaltySum = 0;
         long count = 0;
@@ -168,20 +164,13 @@ final class Worker {
             st.batch.gather(block.features(), block.labels(), block.ids(), order, st.plan.from(p, s), n);
             BatchResult r = st.net.gradientSum(st.batch.x, st.batch.labels, n,
                     Pass.train(run.seed(), task.step() + k, st.batch.ids));
-            double penalty = st.localStep.apply(n, r.bnStats());
+            double penalty = st.localStep(run).apply(n, r.bnStats());
             lossSum += r.lossSum();
             penaltySum += penalty * n;
             count += n;
             correct += r.correct();
         }
-        List<byte[]> outState = new ArrayList<>();
-        for (float[] a : optimizer.state()) {
-            outState.add(FloatBytes.encode(a, a.length));
-        }
-        float[] values = st.net.store().values();
-        float[] bnState = st.net.store().state();
-        Tasks.ModelPayload out = new Tasks.ModelPayload(FloatBytes.encode(values, values.length),
-                FloatBytes.encode(bnState, bnState.length), optimizer.steps(), outState);
+        Tasks.ModelPayload out = Tasks.ModelPayload.of(st.net, optimizer);
         return new Tasks.LocalStepsResult(p, out, lossSum, penaltySum, count, correct, System.nanoTime() - t0);
     }
 
@@ -197,19 +186,8 @@ final class Worker {
         State st = state(run, block, "allreduce");
         Tasks.ModelPayload payload = model.value();
         st.load(payload);
-        if (st.localStep == null) {
-            TrainConfig config = new TrainConfig();
-            run.settings().forEach(config::set);
-            st.localStep = new GlobalStep(st.net, config, st.plan.stepsPerEpoch());
-        }
-        Optimizer optimizer = st.localStep.updater().optimizer();
-        List<float[]> optState = new ArrayList<>();
-        for (int i = 0; i < payload.optimizerState().size(); i++) {
-            float[] a = new float[optimizer.state().get(i).length];
-            FloatBytes.decode(payload.optimizerState().get(i), a);
-            optState.add(a);
-        }
-        optimizer.restore(payload.optimizerSteps(), optState);
+        Optimizer optimizer = st.localStep(run).updater().optimizer();
+        payload.restoreInto(optimizer);
         int partitions = st.plan.shards();
         int size = st.net.store().size();
         double lossSum = 0;
@@ -236,7 +214,7 @@ final class Worker {
                 byte[][] figures = peers.allReduce(st.net.store().grads(), size, StepFigures.encode(r));
                 long t2 = System.nanoTime();
                 StepFigures global = StepFigures.merge(figures);
-                double penalty = st.localStep.apply(global.count(), global.bnStats());
+                double penalty = st.localStep(run).apply(global.count(), global.bnStats());
                 lossSum += global.lossSum();
                 penaltySum += penalty * global.count();
                 count += global.count();
@@ -247,18 +225,8 @@ final class Worker {
                 update += t3 - t2;
             }
         }
-        Tasks.ModelPayload out = null;
-        if (p == 0) {
-            List<byte[]> outState = new ArrayList<>();
-            for (float[] a : optimizer.state()) {
-                outState.add(FloatBytes.encode(a, a.length));
-            }
-            float[] values = st.net.store().values();
-            float[] bnState = st.net.store().state();
-            out = new Tasks.ModelPayload(FloatBytes.encode(values, values.length), FloatBytes.encode(bnState, bnState.length),
-                    optimizer.steps(), outState);
-        }
-        return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, st.localStep.lastLearningRate(),
+        Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
+        return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, st.localStep(run).lastLearningRate(),
                 compute, exchange, update);
     }
 
