@@ -180,7 +180,8 @@ public final class TrainMain {
     private static TrainingResult distributed(JavaSparkContext sc, JobConfig job, Network net, int workers, Shards train,
                                               Shards test, TrainingListener listener) {
         System.out.println("trainer: Spark " + sc.version() + ", master " + sc.master() + ", " + workers + " workers"
-                + (job.training().syncEvery() > 1 ? ", local SGD every " + job.training().syncEvery() + " steps" : ", synchronous"));
+                + (job.training().syncEvery() > 1 ? ", local SGD every " + job.training().syncEvery() + " steps"
+                        : ", synchronous, " + job.training().exchange() + " exchange"));
         try {
             return DistributedTrainer.fit(train, test, net, job.training(), listener, new DistributedTrainer.Options()).training();
         } finally {
