@@ -36,40 +36,17 @@ public final class EvaluateMain {
     }
 
     public static Map<String, Object> run(String[] args) throws Exception {
-        String model = null;
-        String data = "data/mnist";
-        String format = "idx";
-        String split = "test";
-        int features = 0;
-        String out = null;
-        boolean overwrite = false;
-        String master = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--model" -> model = Cli.value(args, ++i, "--model", USAGE);
-                case "--data" -> data = Cli.value(args, ++i, "--data", USAGE);
-                case "--format" -> format = Cli.value(args, ++i, "--format", USAGE);
-                case "--split" -> split = Cli.value(args, ++i, "--split", USAGE);
-                case "--features" -> features = Integer.parseInt(Cli.value(args, ++i, "--features", USAGE));
-                case "--out" -> out = Cli.value(args, ++i, "--out", USAGE);
-                case "--overwrite" -> overwrite = true;
-                case "--master" -> master = Cli.value(args, ++i, "--master", USAGE);
-                default -> throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; " + USAGE);
-            }
-        }
-        if (model == null) {
-            throw new IllegalArgumentException("--model is required; " + USAGE);
-        }
-        SparkSession spark = Cli.session(null, master, null);
+        ModelJobArgs a = ModelJobArgs.parse(args, USAGE, false);
+        SparkSession spark = Cli.session(null, a.master(), null);
         OutputDir output = null;
         try {
-            output = out == null ? null : OutputDir.prepare(out, overwrite, spark.sparkContext().hadoopConfiguration());
-            Model<?> m = ModelInput.load(spark, model);
-            org.apache.spark.sql.Dataset<Row> input = Inputs.frame(spark, format, data, split, features);
+            output = a.out() == null ? null : OutputDir.prepare(a.out(), a.overwrite(), spark.sparkContext().hadoopConfiguration());
+            Model<?> m = ModelInput.load(spark, a.model());
+            org.apache.spark.sql.Dataset<Row> input = Inputs.frame(spark, a.format(), a.data(), a.split(), a.features());
             org.apache.spark.sql.Dataset<Row> predictions = m.transform(input).cache();
             Map<String, Object> report = new LinkedHashMap<>();
-            report.put("model", model);
-            report.put("data", data + (format.equals("idx") ? " (" + split + ")" : ""));
+            report.put("model", a.model());
+            report.put("data", a.data() + (a.format().equals("idx") ? " (" + a.split() + ")" : ""));
             String text;
             long[][] confusion = null;
             if (m instanceof NeuralNetClassificationModel c) {

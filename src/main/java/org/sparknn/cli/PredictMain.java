@@ -27,43 +27,18 @@ public final class PredictMain {
     }
 
     public static long run(String[] args) throws Exception {
-        String model = null;
-        String data = "data/mnist";
-        String format = "idx";
-        String split = "test";
-        int features = 0;
-        String out = null;
-        String outputFormat = "parquet";
-        boolean overwrite = false;
-        String master = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--model" -> model = Cli.value(args, ++i, "--model", USAGE);
-                case "--data" -> data = Cli.value(args, ++i, "--data", USAGE);
-                case "--format" -> format = Cli.value(args, ++i, "--format", USAGE);
-                case "--split" -> split = Cli.value(args, ++i, "--split", USAGE);
-                case "--features" -> features = Integer.parseInt(Cli.value(args, ++i, "--features", USAGE));
-                case "--out" -> out = Cli.value(args, ++i, "--out", USAGE);
-                case "--output-format" -> outputFormat = Cli.value(args, ++i, "--output-format", USAGE);
-                case "--overwrite" -> overwrite = true;
-                case "--master" -> master = Cli.value(args, ++i, "--master", USAGE);
-                default -> throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; " + USAGE);
-            }
+        ModelJobArgs a = ModelJobArgs.parse(args, USAGE, true);
+        if (a.out() == null) {
+            throw new IllegalArgumentException("--out is required; " + USAGE);
         }
-        if (model == null || out == null) {
-            throw new IllegalArgumentException("--model and --out are required; " + USAGE);
-        }
-        if (!outputFormat.equals("parquet") && !outputFormat.equals("csv")) {
-            throw new IllegalArgumentException("--output-format must be parquet or csv, got '" + outputFormat + "'");
-        }
-        SparkSession spark = Cli.session(null, master, null);
-        try (OutputDir output = OutputDir.prepare(out, overwrite, spark.sparkContext().hadoopConfiguration())) {
-            Model<?> m = ModelInput.load(spark, model);
-            org.apache.spark.sql.Dataset<Row> predictions = m.transform(Inputs.frame(spark, format, data, split, features));
+        SparkSession spark = Cli.session(null, a.master(), null);
+        try (OutputDir output = OutputDir.prepare(a.out(), a.overwrite(), spark.sparkContext().hadoopConfiguration())) {
+            Model<?> m = ModelInput.load(spark, a.model());
+            org.apache.spark.sql.Dataset<Row> predictions = m.transform(Inputs.frame(spark, a.format(), a.data(), a.split(), a.features()));
             List<Column> cols = new ArrayList<>(List.of(col("id"), col("prediction")));
             if (m instanceof NeuralNetClassificationModel c) {
                 Column p = org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64");
-                if (outputFormat.equals("csv")) {
+                if (a.outputFormat().equals("csv")) {
                     for (int k = 0; k < c.numClasses(); k++) {
                         cols.add(p.getItem(k).as("p_" + k));
                     }
@@ -73,14 +48,14 @@ public final class PredictMain {
             }
             org.apache.spark.sql.Dataset<Row> result = predictions.select(cols.toArray(new Column[0])).cache();
             long rows = result.count();
-            if (outputFormat.equals("csv")) {
+            if (a.outputFormat().equals("csv")) {
                 result.write().option("header", "true").csv(output.tmpUri());
             } else {
                 result.write().parquet(output.tmpUri());
             }
             result.unpersist();
             output.publish();
-            System.out.println(rows + " predictions written to " + output.target() + " (" + outputFormat + ")");
+            System.out.println(rows + " predictions written to " + output.target() + " (" + a.outputFormat() + ")");
             return rows;
         } finally {
             Cli.stopIfEmbedded(spark);
