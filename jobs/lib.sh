@@ -15,6 +15,8 @@ ensure_built() {
   fi
 }
 
+# target/runtime-classpath.txt holds the compile and provided scopes: Spark, Scala, Hadoop and the other
+# libraries a Spark installation provides are in it, which the embedded Spark needs.
 app_classpath() {
   echo "target/classes:$(cat target/runtime-classpath.txt)"
 }
