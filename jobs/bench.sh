@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 source jobs/lib.sh
 ensure_built
 embedded_env
-exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" org.sparknn.cli.BenchMain "$@"
+exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" org.sparknn.bench.BenchMain "$@"

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 source jobs/lib.sh
 ensure_built
 embedded_env
-exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" org.sparknn.cli.CompareMain "$@"
+exec java $SPARKNN_JVM_FLAGS -cp "$(app_classpath)" org.sparknn.bench.CompareMain "$@"

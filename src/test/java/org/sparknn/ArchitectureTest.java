@@ -12,13 +12,13 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The numeric core (tensor, nn, optim, train) must not depend on Spark or Scala. */
+/** The numeric core (config, data, tensor, nn, optim, train) must not depend on Spark or Scala. */
 class ArchitectureTest {
     @Test
     void corePackagesDoNotImportSpark() throws IOException {
         List<String> offenders = new ArrayList<>();
         int files = 0;
-        for (String pkg : List.of("tensor", "nn", "optim", "train")) {
+        for (String pkg : List.of("config", "data", "tensor", "nn", "optim", "train")) {
             Path dir = Path.of("src/main/java/org/sparknn", pkg);
             assertTrue(Files.isDirectory(dir), dir + " missing");
             try (Stream<Path> paths = Files.walk(dir)) {

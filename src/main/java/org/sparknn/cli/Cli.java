@@ -8,14 +8,14 @@ import org.sparknn.data.MalformedDataException;
 import java.util.concurrent.Callable;
 
 /** What the entry points share: exit codes, argument values, and the Spark session. */
-final class Cli {
+public final class Cli {
     private Cli() {}
 
     /**
      * Runs a job and exits: 0 on success; 2 with a one-line reason for bad arguments,
      * configuration or input; 1 with the root cause for any other failure.
      */
-    static void exit(String job, Callable<?> body) {
+    public static void exit(String job, Callable<?> body) {
         try {
             body.call();
             System.exit(0);
@@ -37,7 +37,7 @@ final class Cli {
         }
     }
 
-    static String value(String[] args, int i, String flag, String usage) {
+    public static String value(String[] args, int i, String flag, String usage) {
         if (i >= args.length) {
             throw new IllegalArgumentException(flag + " needs a value; " + usage);
         }

@@ -13,12 +13,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.greatest;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.log;
+import static org.apache.spark.sql.functions.sum;
 
 /**
  * The evaluate job: a saved model on a data set. Classifiers: accuracy, loss (mean cross-entropy),
@@ -88,7 +88,7 @@ public final class EvaluateMain {
         }
     }
 
-    /** Confusion matrix and mean cross-entropy, aggregated on Spark. */
+    /** Confusion matrix and summed cross-entropy, aggregated on Spark. */
     static Evaluation classification(org.apache.spark.sql.Dataset<Row> predictions, int classes) {
         long[][] confusion = new long[classes][classes];
         long count = 0;
@@ -106,9 +106,9 @@ public final class EvaluateMain {
                 correct += r.getLong(2);
             }
         }
-        Row loss = predictions.select(avg(log(greatest(element_at(
+        Row loss = predictions.select(sum(log(greatest(element_at(
                 org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64"),
                 col("label").cast("int").plus(1)), lit(1e-12))).multiply(-1))).first();
-        return new Evaluation(count, loss.getDouble(0), count == 0 ? Double.NaN : (double) correct / count, confusion);
+        return new Evaluation(count, loss.isNullAt(0) ? 0 : loss.getDouble(0), correct, confusion);
     }
 }

@@ -17,11 +17,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Reads the data a job names: IDX directories on the driver, LibSVM and Parquet through Spark. */
-final class Inputs {
+public final class Inputs {
     private Inputs() {}
 
     /** An IDX split (train or test) of a directory, read on the driver. */
-    static Dataset idx(String dir, String split) throws IOException {
+    public static Dataset idx(String dir, String split) throws IOException {
         return IdxReader.readDir(java.nio.file.Path.of(dir), split);
     }
 
@@ -57,7 +57,7 @@ final class Inputs {
         }
     }
 
-    static org.apache.spark.sql.Dataset<Row> frame(SparkSession spark, Dataset d) {
+    public static org.apache.spark.sql.Dataset<Row> frame(SparkSession spark, Dataset d) {
         List<Row> rows = new ArrayList<>(d.size());
         int f = d.featureSize();
         for (int i = 0; i < d.size(); i++) {
@@ -70,6 +70,13 @@ final class Inputs {
         StructType schema = new StructType().add("id", DataTypes.LongType).add("label", DataTypes.DoubleType)
                 .add("features", SQLDataTypes.VectorType());
         return spark.createDataFrame(rows, schema);
+    }
+
+    /** {@link #frame(SparkSession, Dataset)}, cached and materialized (for runs that time training alone). */
+    public static org.apache.spark.sql.Dataset<Row> cachedFrame(SparkSession spark, Dataset d) {
+        org.apache.spark.sql.Dataset<Row> df = frame(spark, d).cache();
+        df.count();
+        return df;
     }
 
     private static org.apache.spark.sql.Dataset<Row> withId(org.apache.spark.sql.Dataset<Row> df) {

@@ -6,6 +6,9 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import org.sparknn.config.Setting;
+import org.sparknn.nn.LossKind;
+import org.sparknn.nn.MlpShape;
 import org.sparknn.nn.ModelSpec;
 import org.sparknn.train.TrainConfig;
 
@@ -118,16 +121,16 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
 
         ModelSpec spec;
         try {
-            spec = ModelSpec.fromJson(c.getConfig("model").root().render(ConfigRenderOptions.concise()));
+            spec = model(c.getConfig("model"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": model: " + e.getMessage());
         }
 
-        TrainConfig training = new TrainConfig();
+        TrainConfig training = TrainConfig.defaults();
         if (c.hasPath("training")) {
             for (Map.Entry<String, ConfigValue> e : c.getConfig("training").root().entrySet()) {
                 try {
-                    training.set(e.getKey(), String.valueOf(e.getValue().unwrapped()));
+                    training = training.with(e.getKey(), e.getValue().unwrapped());
                 } catch (IllegalArgumentException ex) {
                     throw new IllegalArgumentException(file + ": training: " + ex.getMessage());
                 }
@@ -165,6 +168,49 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
             }
         }
         return new JobConfig(file, c, data, spec, training, master, sparkConf, out, overwrite);
+    }
+
+    /**
+     * The model section: a full spec ({@code inputShape}, {@code layers}, {@code loss}), or instead
+     * of {@code layers} an {@code mlp} block of the shape settings (hiddenLayers, activation,
+     * dropoutRate, batchNorm, bnMomentum; defaults as declared) plus {@code outputs}.
+     */
+    private static ModelSpec model(Config m) {
+        if (!m.hasPath("mlp")) {
+            return ModelSpec.fromJson(m.root().render(ConfigRenderOptions.concise()));
+        }
+        if (m.hasPath("layers")) {
+            throw new IllegalArgumentException("give either layers or mlp, not both");
+        }
+        Config mlp = m.getConfig("mlp");
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> valid = new TreeSet<>(Set.of("outputs"));
+        for (Setting<?> s : MlpShape.settings()) {
+            valid.add(s.name());
+            values.put(s.name(), mlp.hasPath(s.name()) ? s.parse(mlp.getValue(s.name()).unwrapped()) : s.defaultValue());
+        }
+        for (String k : mlp.root().keySet()) {
+            if (!valid.contains(k)) {
+                throw new IllegalArgumentException("unknown key 'mlp." + k + "'; valid keys: " + valid);
+            }
+        }
+        if (!mlp.hasPath("outputs") || !m.hasPath("inputShape")) {
+            throw new IllegalArgumentException("an mlp model needs inputShape and mlp.outputs");
+        }
+        MlpShape shape = new MlpShape((int[]) values.get("hiddenLayers"), (MlpShape.Activation) values.get("activation"),
+                (Double) values.get("dropoutRate"), (Boolean) values.get("batchNorm"), (Double) values.get("bnMomentum"));
+        int[] inputShape = m.getIntList("inputShape").stream().mapToInt(Integer::intValue).toArray();
+        LossKind loss = LossKind.SOFTMAX_CROSS_ENTROPY;
+        if (m.hasPath("loss")) {
+            String name = m.getString("loss").trim().toUpperCase(java.util.Locale.ROOT);
+            loss = java.util.Arrays.stream(LossKind.values()).filter(k -> k.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("loss must be one of "
+                            + java.util.Arrays.toString(LossKind.values()).toLowerCase(java.util.Locale.ROOT)
+                            + ", got '" + m.getString("loss") + "'"));
+        }
+        ModelSpec flat = ModelSpec.mlp(java.util.Arrays.stream(inputShape).reduce(1, (a, b) -> a * b), shape,
+                mlp.getInt("outputs"), loss);
+        return new ModelSpec(inputShape, flat.layers(), loss);
     }
 
     private static void requireKnown(Path file, String prefix, Set<String> keys, Set<String> valid) {

@@ -14,7 +14,7 @@ final class ModelInput {
 
     static Model<?> load(SparkSession spark, String path) throws IOException {
         Inputs.requireExists(spark, path);
-        String kind = ModelFiles.read(path, spark.sparkContext().hadoopConfiguration()).kind();
+        String kind = ModelFiles.readInfo(path, spark.sparkContext().hadoopConfiguration()).kind();
         return switch (kind) {
             case "classifier" -> NeuralNetClassificationModel.load(path);
             case "regressor" -> NeuralNetRegressionModel.load(path);

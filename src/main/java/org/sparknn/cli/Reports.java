@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
-/** The files a training run leaves beside its model: PNG curves, confusion matrix, summary. */
+/** What training and evaluation reports are made of: PNG curves, the confusion matrix as CSV, evaluation text. */
 final class Reports {
     static {
         System.setProperty("java.awt.headless", "true");

@@ -8,14 +8,15 @@ import org.apache.spark.sql.SparkSession;
 import org.sparknn.data.Dataset;
 import org.sparknn.nn.LossKind;
 import org.sparknn.nn.Network;
-import org.sparknn.spark.DistributedTrainer;
 import org.sparknn.spark.Shards;
+import org.sparknn.spark.SparkTrainer;
 import org.sparknn.spark.ml.NeuralNetClassificationModel;
 import org.sparknn.spark.ml.NeuralNetRegressionModel;
 import org.sparknn.spark.ml.TrainedNetwork;
 import org.sparknn.train.DataChecks;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.ReferenceTrainer;
+import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
 import org.sparknn.train.TrainingResult;
 
@@ -78,7 +79,7 @@ public final class TrainMain {
             throw new IllegalArgumentException("--single-jvm reads IDX data only (data.format = idx)");
         }
         SparkSession spark = Cli.session(job, master, singleJvm ? "local[1]" : null);
-        if (singleJvm && !job.training().checkpointDir().isEmpty()) {
+        if (singleJvm && !job.training().get(TrainConfig.CHECKPOINT_DIR).isEmpty()) {
             throw new IllegalArgumentException("checkpointDir is a setting of the distributed trainer; drop --single-jvm or the setting");
         }
         try (OutputDir output = OutputDir.prepare(job.outputDir(), job.overwrite(),
@@ -91,8 +92,9 @@ public final class TrainMain {
 
     private static TrainingResult train(JobConfig job, SparkSession spark, boolean singleJvm, OutputDir output) throws Exception {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        Network net = Network.create(job.model(), job.training().seed());
-        int workers = job.training().workers() > 0 ? job.training().workers() : sc.defaultParallelism();
+        long seed = job.training().get(TrainConfig.SEED);
+        Network net = Network.create(job.model(), seed);
+        int workers = SparkTrainer.workers(job.training(), sc);
         System.out.println("sparknn train");
         System.out.println("resolved configuration (" + job.file() + " with overrides):");
         System.out.println(job.render().indent(2).stripTrailing());
@@ -112,10 +114,10 @@ public final class TrainMain {
                 System.out.println("trainer: single JVM (reference), no Spark");
                 result = ReferenceTrainer.fit(net, train, test, job.training(), listener);
             } else {
-                Shards trainShards = Shards.fromDataset(sc, train, workers, job.training().seed());
+                Shards trainShards = Shards.fromDataset(sc, train, workers, seed);
                 Shards testShards;
                 try {
-                    testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training().seed());
+                    testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), seed);
                 } catch (RuntimeException e) {
                     trainShards.release();
                     throw e;
@@ -129,25 +131,19 @@ public final class TrainMain {
                     job.data().features());
             System.out.println("data: " + job.data().format() + " " + job.data().train() + " (train), " + job.data().test() + " (test)");
             result = distributed(sc, job, net, workers,
-                    Shards.fromDataFrame(train, "features", "label", workers, job.training().seed()),
-                    Shards.fromDataFrame(test, "features", "label", workers, job.training().seed()), listener);
+                    Shards.fromDataFrame(train, "features", "label", workers, seed),
+                    Shards.fromDataFrame(test, "features", "label", workers, seed), listener);
         }
 
         EpochMetrics last = result.history().get(result.history().size() - 1);
+        String bnPopulation = job.training().get(TrainConfig.BN_POPULATION).key();
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("finishedAt", Instant.now().toString());
         summary.put("master", singleJvm ? "single JVM" : sc.master());
         summary.put("workers", singleJvm ? 1 : workers);
         summary.put("parameters", net.store().size());
-        summary.put("epochs", result.history().size());
-        summary.put("steps", result.steps());
-        summary.put("seconds", result.seconds());
-        summary.put("samplesPerSecond", result.samplesPerSecond());
-        summary.put("finalTrainLoss", last.trainLoss());
-        summary.put("finalTrainAccuracy", last.trainAccuracy());
-        summary.put("testLoss", result.finalValidation().loss());
-        summary.put("testAccuracy", result.finalValidation().accuracy());
-        summary.put("bnPopulation", job.training().bnPopulation());
+        summary.putAll(result.summary());
+        summary.put("bnPopulation", bnPopulation);
         TrainedNetwork trained = new TrainedNetwork(job.model().toJson(), net.store().values().clone(),
                 net.store().state().clone(), job.training().toMap(), summary);
         MLWritable model = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY
@@ -171,7 +167,7 @@ public final class TrainMain {
 
         System.out.print("test set: " + Reports.evaluationText(result.finalValidation()));
         System.out.printf(Locale.ROOT, "final: test accuracy %.4f  test loss %.4f  (BN population: %s)  %.1fs  %,.0f samples/s  train loss %.4f%n",
-                result.finalValidation().accuracy(), result.finalValidation().loss(), job.training().bnPopulation(),
+                result.finalValidation().accuracy(), result.finalValidation().loss(), bnPopulation,
                 result.seconds(), result.samplesPerSecond(), last.trainLoss());
         System.out.println("model, metrics, charts and summary written to " + output.target());
         return result;
@@ -179,11 +175,12 @@ public final class TrainMain {
 
     private static TrainingResult distributed(JavaSparkContext sc, JobConfig job, Network net, int workers, Shards train,
                                               Shards test, TrainingListener listener) {
+        int syncEvery = job.training().get(TrainConfig.SYNC_EVERY);
         System.out.println("trainer: Spark " + sc.version() + ", master " + sc.master() + ", " + workers + " workers"
-                + (job.training().syncEvery() > 1 ? ", local SGD every " + job.training().syncEvery() + " steps"
-                        : ", synchronous, " + job.training().exchange() + " exchange"));
+                + (syncEvery > 1 ? ", local SGD every " + syncEvery + " steps"
+                        : ", synchronous, " + job.training().get(TrainConfig.EXCHANGE).key() + " exchange"));
         try {
-            return DistributedTrainer.fit(train, test, net, job.training(), listener, new DistributedTrainer.Options()).training();
+            return SparkTrainer.fit(train, test, net, job.training(), listener).training();
         } finally {
             train.release();
             test.release();

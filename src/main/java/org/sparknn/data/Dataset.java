@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * @param source where the samples came from, for messages and logs
  */
-public record Dataset(String source, int size, int featureSize, float[] features, float[] labels) {
+public record Dataset(String source, int size, int featureSize, float[] features, float[] labels) implements RowSource {
 
     public Dataset {
         Objects.requireNonNull(source, "source");
@@ -32,6 +32,17 @@ public record Dataset(String source, int size, int featureSize, float[] features
             throw new IllegalArgumentException(source + ": labels has " + labels.length
                     + " values, expected one per sample (" + size + ")");
         }
+    }
+
+    @Override
+    public int rows() {
+        return size;
+    }
+
+    /** Samples of an in-memory data set are identified by their row index. */
+    @Override
+    public long sampleId(int row) {
+        return row;
     }
 
     /**

@@ -8,7 +8,7 @@ import java.util.List;
  * exactly into those of their union (parallel-variance formula), so per-partition batches can be
  * combined into the statistics of the global batch.
  */
-public record BatchStats(long count, double[] mean, double[] m2) {
+public record BatchStats(long count, double[] mean, double[] m2) implements java.io.Serializable {
 
     public int features() {
         return mean.length;

@@ -31,7 +31,8 @@ public final class BnPopulation {
     }
 
     /** Accumulators of the exact estimator; sums, so partial accumulators merge by addition. */
-    public static final class Exact {
+    public static final class Exact implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         private final double[][] sumMeans;
         private final double[][] sumUnbiasedVars;
         private long batches;

@@ -1,6 +1,9 @@
 package org.sparknn.nn;
 
-/** Reshapes [n x c x h x w] to [n x chw]; activations are already flat, so data passes through. */
+/**
+ * Marks where a multi-dimensional input (a model's inputShape) is taken as one vector per
+ * sample. Every layer stores its activations as flat rows already, so data passes through.
+ */
 public final class FlattenLayer implements Layer {
     private final int size;
 

@@ -2,6 +2,7 @@ package org.sparknn.nn;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import org.sparknn.config.Range;
 
 /**
  * Immutable description of a layer: its kind and hyper-parameters. Shapes are inferred from the
@@ -21,6 +22,21 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 })
 public sealed interface LayerSpec {
 
+    /** Output width of the layer for an input of width {@code in} (the same as the input unless it reshapes). */
+    default int outputSize(int in) {
+        return in;
+    }
+
+    /** Trained parameters the layer holds for an input of width {@code in}. */
+    default long paramCount(int in) {
+        return 0;
+    }
+
+    /** Non-trained state values (BN population statistics) for an input of width {@code in}. */
+    default long stateCount(int in) {
+        return 0;
+    }
+
     /**
      * Fully connected layer y = x W^T + b with W of shape [units x inputs].
      *
@@ -39,6 +55,16 @@ public sealed interface LayerSpec {
 
         public Dense(int units) {
             this(units, "auto");
+        }
+
+        @Override
+        public int outputSize(int in) {
+            return units;
+        }
+
+        @Override
+        public long paramCount(int in) {
+            return (long) units * in + units;
         }
     }
 
@@ -72,10 +98,10 @@ public sealed interface LayerSpec {
      * weights by the retention probability (1-rate) at test time.
      */
     record Dropout(double rate) implements LayerSpec {
+        public static final Range RATE = Range.closedOpen(0, 1);
+
         public Dropout {
-            if (!(rate >= 0 && rate < 1)) {
-                throw new IllegalArgumentException("dropout.rate (drop probability) must be in [0, 1), got " + rate);
-            }
+            RATE.require("dropout.rate (drop probability)", rate);
         }
     }
 
@@ -88,20 +114,28 @@ public sealed interface LayerSpec {
     record BatchNorm(Double epsilon, Double momentum) implements LayerSpec {
         public static final double DEFAULT_EPSILON = 1e-5;
         public static final double DEFAULT_MOMENTUM = 0.1;
+        public static final Range EPSILON = Range.above(0);
+        public static final Range MOMENTUM = Range.openClosed(0, 1);
 
         public BatchNorm {
             epsilon = epsilon == null ? DEFAULT_EPSILON : epsilon;
             momentum = momentum == null ? DEFAULT_MOMENTUM : momentum;
-            if (!(epsilon > 0)) {
-                throw new IllegalArgumentException("batch_norm.epsilon must be > 0, got " + epsilon);
-            }
-            if (!(momentum > 0 && momentum <= 1)) {
-                throw new IllegalArgumentException("batch_norm.momentum must be in (0, 1], got " + momentum);
-            }
+            EPSILON.require("batch_norm.epsilon", epsilon);
+            MOMENTUM.require("batch_norm.momentum", momentum);
         }
 
         public BatchNorm() {
             this(null, null);
+        }
+
+        @Override
+        public long paramCount(int in) {
+            return 2L * in; // gamma, beta
+        }
+
+        @Override
+        public long stateCount(int in) {
+            return 2L * in; // population mean, variance
         }
     }
 

@@ -34,20 +34,6 @@ public final class Losses {
         return sum;
     }
 
-    /** Cross-entropy on probabilities (unfused path): dL/dp_y = -1/p_y. */
-    public static double crossEntropy(float[] probs, float[] labels, int n, int k, float[] grad) {
-        double sum = 0;
-        for (int r = 0; r < n; r++) {
-            int o = r * k;
-            int y = classIndex(labels[r], k, r);
-            double p = Math.max(probs[o + y], PROB_FLOOR);
-            sum -= Math.log(p);
-            java.util.Arrays.fill(grad, o, o + k, 0f);
-            grad[o + y] = (float) (-1.0 / p);
-        }
-        return sum;
-    }
-
     /** Binary cross-entropy from logits (fused with sigmoid): gradient (sigmoid(z) - t) / width. */
     public static double binaryCrossEntropyFromLogits(float[] logits, float[] probs, float[] targets,
                                                       int n, int width, float[] gradLogits) {

@@ -61,6 +61,61 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
         return s;
     }
 
+    /** Width of the network's output. */
+    public int outputSize() {
+        int size = inputSize();
+        for (LayerSpec l : layers) {
+            size = l.outputSize(size);
+        }
+        return size;
+    }
+
+    /** Trained parameters of the whole network (the length of its flat parameter vector). */
+    public long paramCount() {
+        return sumOverLayers(LayerSpec::paramCount);
+    }
+
+    /** Non-trained state values of the whole network (BN population statistics). */
+    public long stateCount() {
+        return sumOverLayers(LayerSpec::stateCount);
+    }
+
+    private long sumOverLayers(java.util.function.ToLongBiFunction<LayerSpec, Integer> count) {
+        long n = 0;
+        int size = inputSize();
+        for (LayerSpec l : layers) {
+            n += count.applyAsLong(l, size);
+            size = l.outputSize(size);
+        }
+        return n;
+    }
+
+    /**
+     * A multilayer network of the given shape: per hidden layer dense, BN (optional), the
+     * activation and dropout (when the rate is above 0); then a dense output layer and, for
+     * softmax cross-entropy, the softmax.
+     */
+    public static ModelSpec mlp(int inputSize, MlpShape shape, int outputs, LossKind loss) {
+        List<LayerSpec> layers = new java.util.ArrayList<>();
+        for (int units : shape.hiddenLayers()) {
+            layers.add(new LayerSpec.Dense(units));
+            if (shape.batchNorm()) {
+                layers.add(new LayerSpec.BatchNorm(null, shape.bnMomentum()));
+            }
+            layers.add(shape.activation().spec());
+            if (shape.dropoutRate() > 0) {
+                layers.add(new LayerSpec.Dropout(shape.dropoutRate()));
+            }
+        }
+        layers.add(new LayerSpec.Dense(outputs));
+        if (loss == LossKind.SOFTMAX_CROSS_ENTROPY) {
+            layers.add(new LayerSpec.Softmax());
+        } else if (loss == LossKind.BINARY_CROSS_ENTROPY) {
+            layers.add(new LayerSpec.Sigmoid());
+        }
+        return new ModelSpec(inputSize, layers, loss);
+    }
+
     public String toJson() {
         try {
             return JSON.writeValueAsString(this);

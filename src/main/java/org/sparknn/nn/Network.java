@@ -13,6 +13,7 @@ public final class Network {
     private final int inputSize;
     private final int outputSize;
     private float[] lossGrad;
+    private float[] lastOutput;
 
     private Network(ModelSpec spec) {
         this.spec = spec;
@@ -113,7 +114,20 @@ public final class Network {
         for (Layer layer : layers) {
             a = layer.forward(a, n, pass);
         }
+        lastOutput = a;
         return a;
+    }
+
+    /**
+     * The logits of the last forward pass: the input of the softmax (or sigmoid) head that the
+     * loss is fused with, otherwise the outputs themselves. A buffer the next pass overwrites.
+     */
+    public float[] logits() {
+        Layer head = layers.get(layers.size() - 1);
+        if (fusedHead()) {
+            return head instanceof SoftmaxLayer s ? s.lastInput() : ((SigmoidLayer) head).lastInput();
+        }
+        return lastOutput;
     }
 
     /**

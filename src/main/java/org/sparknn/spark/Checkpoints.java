@@ -2,94 +2,106 @@ package org.sparknn.spark;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.sparknn.data.FloatFile;
+import org.sparknn.optim.Optimizer;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.TrainConfig;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import java.util.zip.CRC32;
 
 /**
  * Training checkpoints at epoch boundaries, on any Hadoop file system: {@code <dir>/epoch-NNNNNN/}
- * holds checkpoint.json (model spec, settings, progress, history) and state.bin (weights, BN
- * state, optimizer state; float32 little-endian with a CRC32). Each is written under a temporary
- * name and renamed when complete, so a crash never leaves a half checkpoint behind. Because every
- * random draw is keyed by (seed, epoch, step), a run resumed from a checkpoint ends with the same
- * weights as one that was never interrupted.
+ * holds checkpoint.json (model spec, settings, data fingerprint, progress, history) and state.bin
+ * (a {@link FloatFile} of weights, BN state and optimizer state). Each is written under a
+ * temporary name and renamed when complete, so a crash never leaves a half checkpoint behind.
+ * Because every random draw is keyed by (seed, epoch, step), a run resumed from a checkpoint
+ * ends with the same weights as one that was never interrupted.
  */
 final class Checkpoints {
-    private static final int FORMAT_VERSION = 1;
-    private static final byte[] MAGIC = "SNNCKPT1".getBytes(StandardCharsets.US_ASCII);
+    private static final int FORMAT_VERSION = 2;
+    private static final String MAGIC = "SPARKNNC";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int KEEP = 2;
 
-    private Checkpoints() {}
-
-    record State(int epochsDone, long step, float[] values, float[] bnState, long optimizerSteps,
-                 List<float[]> optimizerState, List<EpochMetrics> history) {
+    /** Where a resumed run continues from; its model and optimizer state are already restored. */
+    record Resumed(int epochsDone, long step, List<EpochMetrics> history) {
     }
 
-    static void save(String dir, Configuration conf, String specJson, TrainConfig config, String data, State s) throws IOException {
+    private final TrainingRun run;
+    private final String dir;
+    private String fingerprint;
+
+    Checkpoints(TrainingRun run) {
+        this.run = run;
+        this.dir = run.config.get(TrainConfig.CHECKPOINT_DIR);
+    }
+
+    /**
+     * Restores the driver's model and optimizer from the latest checkpoint in the directory, if
+     * any; an error when it belongs to another model, data or settings.
+     */
+    Resumed resume() {
+        if (dir.isEmpty()) {
+            return null;
+        }
+        try {
+            return latest();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the checkpoint in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    void save(int epochsDone, long step, List<EpochMetrics> history) {
+        if (dir.isEmpty()) {
+            return;
+        }
+        try {
+            write(epochsDone, step, history);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing a checkpoint to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void write(int epochsDone, long step, List<EpochMetrics> history) throws IOException {
         Path root = new Path(dir);
-        FileSystem fs = root.getFileSystem(conf);
+        FileSystem fs = root.getFileSystem(run.sc.hadoopConfiguration());
         Path tmp = new Path(root, ".tmp-" + UUID.randomUUID());
         fs.mkdirs(tmp);
+        Optimizer optimizer = run.globalStep.updater().optimizer();
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("formatVersion", FORMAT_VERSION);
-        meta.put("spec", JSON.readTree(specJson));
-        meta.put("settings", config.toMap());
-        meta.put("data", data);
-        meta.put("epochsDone", s.epochsDone());
-        meta.put("step", s.step());
-        meta.put("optimizerSteps", s.optimizerSteps());
-        List<Object> history = new ArrayList<>();
-        for (EpochMetrics m : s.history()) {
-            history.add(JSON.readTree(m.toJson()));
+        meta.put("spec", JSON.readTree(run.net.spec().toJson()));
+        meta.put("settings", run.config.toMap());
+        meta.put("data", dataFingerprint());
+        meta.put("epochsDone", epochsDone);
+        meta.put("step", step);
+        meta.put("optimizerSteps", optimizer.steps());
+        List<Object> h = new ArrayList<>();
+        for (EpochMetrics m : history) {
+            h.add(JSON.readTree(m.toJson()));
         }
-        meta.put("history", history);
+        meta.put("history", h);
         try (FSDataOutputStream out = fs.create(new Path(tmp, "checkpoint.json"), true)) {
             out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(meta));
         }
-        List<float[]> arrays = new ArrayList<>(List.of(s.values(), s.bnState()));
-        arrays.addAll(s.optimizerState());
-        long size = MAGIC.length + 4 + 4L * arrays.size();
-        for (float[] a : arrays) {
-            size += 4L * a.length;
-        }
-        if (size + 8 > Integer.MAX_VALUE - 16) {
-            throw new IOException("checkpoint of " + size + " bytes is too large for one file");
-        }
-        ByteBuffer buf = ByteBuffer.allocate((int) size + 8).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put(MAGIC).putInt(arrays.size());
-        for (float[] a : arrays) {
-            buf.putInt(a.length);
-        }
-        for (float[] a : arrays) {
-            buf.asFloatBuffer().put(a);
-            buf.position(buf.position() + 4 * a.length);
-        }
-        CRC32 crc = new CRC32();
-        crc.update(buf.array(), 0, buf.position());
-        buf.putLong(crc.getValue());
+        List<float[]> arrays = new ArrayList<>(List.of(run.net.store().values(), run.net.store().state()));
+        arrays.addAll(optimizer.state());
         try (FSDataOutputStream out = fs.create(new Path(tmp, "state.bin"), true)) {
-            out.write(buf.array());
+            out.write(FloatFile.encode(MAGIC, FORMAT_VERSION, arrays));
         }
-        Path target = new Path(root, String.format("epoch-%06d", s.epochsDone()));
+        Path target = new Path(root, String.format(Locale.ROOT, "epoch-%06d", epochsDone));
         if (fs.exists(target)) {
             fs.delete(target, true);
         }
@@ -102,10 +114,9 @@ final class Checkpoints {
         }
     }
 
-    /** The latest checkpoint in dir, or null; an error when it belongs to another model or settings. */
-    static State latest(String dir, Configuration conf, String specJson, TrainConfig config, String data) throws IOException {
+    private Resumed latest() throws IOException {
         Path root = new Path(dir);
-        FileSystem fs = root.getFileSystem(conf);
+        FileSystem fs = root.getFileSystem(run.sc.hadoopConfiguration());
         if (!fs.exists(root)) {
             return null;
         }
@@ -122,19 +133,20 @@ final class Checkpoints {
             throw new IOException(latest + ": checkpoint format version " + meta.get("formatVersion") + "; this sparknn reads "
                     + FORMAT_VERSION);
         }
-        if (!JSON.readTree(specJson).equals(JSON.valueToTree(meta.get("spec")))) {
+        if (!JSON.readTree(run.net.spec().toJson()).equals(JSON.valueToTree(meta.get("spec")))) {
             throw new IllegalArgumentException("checkpoint " + latest + " was written for another model spec; use another "
                     + "checkpointDir or remove it");
         }
+        String data = dataFingerprint();
         if (!data.equals(meta.get("data"))) {
             throw new IllegalArgumentException("checkpoint " + latest + " was written for other training data or another "
                     + "sharding (" + meta.get("data") + "; this run: " + data + "); use one checkpointDir per training run");
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> saved = (Map<String, Object>) meta.get("settings");
-        for (Map.Entry<String, Object> e : config.toMap().entrySet()) {
+        for (Map.Entry<String, Object> e : run.config.toMap().entrySet()) {
             String k = e.getKey();
-            if (k.equals("checkpointDir") || k.equals("epochs")) {
+            if (k.equals(TrainConfig.CHECKPOINT_DIR.name()) || k.equals(TrainConfig.EPOCHS.name())) {
                 continue;
             }
             if (!String.valueOf(e.getValue()).equals(String.valueOf(saved.get(k)))) {
@@ -142,38 +154,16 @@ final class Checkpoints {
                         + ", this run has " + k + "=" + e.getValue() + "; use another checkpointDir or remove it");
             }
         }
+        Path statePath = new Path(latest, "state.bin");
         byte[] bytes;
-        try (FSDataInputStream in = fs.open(new Path(latest, "state.bin"))) {
-            ByteArrayOutputStream all2 = new ByteArrayOutputStream();
-            in.transferTo(all2);
-            bytes = all2.toByteArray();
+        try (FSDataInputStream in = fs.open(statePath)) {
+            bytes = in.readAllBytes();
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        byte[] magic = new byte[MAGIC.length];
-        if (bytes.length < MAGIC.length + 12) {
-            throw new IOException(latest + "/state.bin: truncated");
-        }
-        buf.get(magic);
-        if (!Arrays.equals(magic, MAGIC)) {
-            throw new IOException(latest + "/state.bin: not a sparknn checkpoint");
-        }
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, bytes.length - 8);
-        if (ByteBuffer.wrap(bytes, bytes.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong() != crc.getValue()) {
-            throw new IOException(latest + "/state.bin: checksum mismatch, the checkpoint is corrupt");
-        }
-        int count = buf.getInt();
-        int[] lengths = new int[count];
-        for (int i = 0; i < count; i++) {
-            lengths[i] = buf.getInt();
-        }
-        List<float[]> arrays = new ArrayList<>();
-        for (int len : lengths) {
-            float[] a = new float[len];
-            buf.asFloatBuffer().get(a);
-            buf.position(buf.position() + 4 * len);
-            arrays.add(a);
-        }
+        List<float[]> arrays = FloatFile.decode(bytes, MAGIC, FORMAT_VERSION, statePath.toString());
+        run.net.store().setValues(arrays.get(0));
+        run.net.store().setState(arrays.get(1));
+        run.globalStep.updater().optimizer().restore(((Number) meta.get("optimizerSteps")).longValue(),
+                arrays.subList(2, arrays.size()));
         List<EpochMetrics> history = new ArrayList<>();
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> h = (List<Map<String, Object>>) meta.get("history");
@@ -183,9 +173,36 @@ final class Checkpoints {
                     num(m, "learningRate"), num(m, "samplesPerSecond"), num(m, "elapsedSeconds"), num(m, "etaSeconds"),
                     num(m, "weightSparsity")));
         }
-        return new State(((Number) meta.get("epochsDone")).intValue(), ((Number) meta.get("step")).longValue(),
-                arrays.get(0), arrays.get(1), ((Number) meta.get("optimizerSteps")).longValue(),
-                arrays.subList(2, arrays.size()), history);
+        return new Resumed(((Number) meta.get("epochsDone")).intValue(), ((Number) meta.get("step")).longValue(), history);
+    }
+
+    /**
+     * What identifies the training data for a checkpoint: shard sizes and, per shard, sums of the
+     * sample ids, labels and features (one pass, computed once per run).
+     */
+    private String dataFingerprint() {
+        if (fingerprint == null) {
+            run.sc.setJobDescription("sparknn: training data fingerprint for checkpoints");
+            List<double[]> sums = run.train.blocks().map(b -> {
+                double ids = 0;
+                double labels = 0;
+                double features = 0;
+                for (int i = 0; i < b.rows(); i++) {
+                    ids += b.ids()[i];
+                    labels += b.labels()[i];
+                }
+                for (float v : b.features()) {
+                    features += v;
+                }
+                return new double[] {b.rows(), ids, labels, features};
+            }).collect();
+            StringBuilder sb = new StringBuilder();
+            for (double[] p : sums) {
+                sb.append(String.format(Locale.ROOT, "[%d rows, ids %.0f, labels %.6g, features %.9g]", (long) p[0], p[1], p[2], p[3]));
+            }
+            fingerprint = sb.toString();
+        }
+        return fingerprint;
     }
 
     private static double num(Map<String, Object> m, String key) {

@@ -9,6 +9,7 @@ import org.sparknn.nn.ParamBlock;
 import org.sparknn.optim.Regularization;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.Evaluation;
+import org.sparknn.train.Choices.Solver;
 import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
 import org.sparknn.train.TrainingResult;
@@ -16,7 +17,6 @@ import org.sparknn.train.TrainingResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -35,10 +35,11 @@ final class FullBatchTrainer {
     static TrainingResult fit(Shards train, Shards validation, Network net, TrainConfig config, TrainingListener listener) {
         requireDeterministic(net, config);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.blocks().context());
-        Map<String, String> settings = new java.util.HashMap<>();
-        config.toMap().forEach((k, v) -> settings.put(k, String.valueOf(v)));
-        Tasks.Run run = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config.seed(), train.sizes(),
-                (int) Math.min(config.batchSize(), train.totalRows()), settings);
+        Solver solver = config.get(TrainConfig.SOLVER);
+        double l2 = config.get(TrainConfig.L2);
+        int maxIterations = config.get(TrainConfig.MAX_ITERATIONS);
+        Tasks.Run run = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config, train.sizes(),
+                (int) Math.min(config.get(TrainConfig.BATCH_SIZE), train.totalRows()));
         float[] w = net.store().values();
         List<ParamBlock> blocks = net.store().blocks();
         Regularization reg = config.regularization();
@@ -47,7 +48,7 @@ final class FullBatchTrainer {
         for (ParamBlock b : blocks) {
             for (int i = b.offset(); i < b.end(); i++) {
                 penalized[i] = reg.applies(b);
-                l1[i] = penalized[i] && config.solver().equals("owlqn") ? config.l1() : 0;
+                l1[i] = penalized[i] && solver == Solver.OWLQN ? config.get(TrainConfig.L1) : 0;
             }
         }
         long total = train.totalRows();
@@ -59,14 +60,14 @@ final class FullBatchTrainer {
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) x[i];
             }
-            Sums a = fullBatch(sc, run, train, net, evaluations[0]++);
+            Sums a = fullBatch(sc, run, train, net, ++evaluations[0]);
             float[] g = net.store().grads();
             double value = a.lossSum() / total;
             for (int i = 0; i < w.length; i++) {
                 gradient[i] = (double) g[i] / total;
-                if (penalized[i] && config.l2() > 0) {
-                    value += 0.5 * config.l2() * x[i] * x[i];
-                    gradient[i] += config.l2() * x[i];
+                if (penalized[i] && l2 > 0) {
+                    value += 0.5 * l2 * x[i] * x[i];
+                    gradient[i] += l2 * x[i];
                 }
             }
             lastAccuracy[0] = (double) a.correct() / total;
@@ -80,45 +81,45 @@ final class FullBatchTrainer {
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) x[i];
             }
-            Evaluation val = validation == null ? null : DistributedTrainer.evaluate(sc, run, payload(net), validation,
+            Evaluation val = validation == null ? null : ShardJobs.evaluate(sc, run, payload(net), validation,
                     "validation after iteration " + iteration);
             double elapsed = (System.nanoTime() - start) / 1e9;
             EpochMetrics m = new EpochMetrics(iteration, evaluations[0], value, lastAccuracy[0],
                     val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), Double.NaN,
                     total * (double) evaluations[0] / elapsed, elapsed,
-                    elapsed / iteration * Math.max(0, config.maxIterations() - iteration),
+                    elapsed / iteration * Math.max(0, maxIterations - iteration),
                     Regularization.sparsity(w, blocks));
             history.add(m);
             listener.onEpoch(m);
             System.out.printf(Locale.ROOT, "  %s iteration %d: objective %.6f, |gradient| %.3e, %d evaluations%n",
-                    config.solver(), iteration, value, gradientNorm, evaluations[0]);
+                    solver.key(), iteration, value, gradientNorm, evaluations[0]);
         };
         double[] x0 = new double[w.length];
         for (int i = 0; i < w.length; i++) {
             x0[i] = w[i];
         }
-        System.out.println("sparknn: " + config.solver() + " on " + total + " rows in " + train.partitions()
-                + " partitions, at most " + config.maxIterations() + " iterations");
+        System.out.println("sparknn: " + solver.key() + " on " + total + " rows in " + train.partitions()
+                + " partitions, at most " + maxIterations + " iterations");
         BreezeSolvers.Result result;
         String runId = run.runId();
         try {
-            result = BreezeSolvers.minimize(objective, x0, l1, config.maxIterations(), config.historySize(),
-                    config.tolerance(), progress);
+            result = BreezeSolvers.minimize(objective, x0, l1, maxIterations, config.get(TrainConfig.HISTORY_SIZE),
+                    config.get(TrainConfig.TOLERANCE), progress);
             for (int i = 0; i < w.length; i++) {
                 w[i] = (float) result.x()[i];
             }
             if (!net.batchNormLayers().isEmpty()) {
-                fullBatch(sc, run, train, net, evaluations[0]++); // BN population statistics at the final weights
+                fullBatch(sc, run, train, net, ++evaluations[0]); // BN population statistics at the final weights
             }
         } finally {
-            DistributedTrainer.releaseWorkers(train, validation, runId);
+            ShardJobs.release(train, validation, runId);
         }
-        System.out.println("sparknn: " + config.solver() + " stopped after " + result.iterations() + " iterations ("
+        System.out.println("sparknn: " + solver.key() + " stopped after " + result.iterations() + " iterations ("
                 + result.reason() + "), objective " + result.value());
         Evaluation finalValidation = validation == null ? null
-                : DistributedTrainer.evaluate(sc, run, payload(net), validation, "final validation");
+                : ShardJobs.evaluate(sc, run, payload(net), validation, "final validation");
         double seconds = (System.nanoTime() - start) / 1e9;
-        DistributedTrainer.releaseWorkers(validation != null ? validation : train, null, runId);
+        ShardJobs.release(validation != null ? validation : train, null, runId);
         return new TrainingResult(history, finalValidation, evaluations[0], seconds, total * (double) evaluations[0] / seconds);
     }
 
@@ -126,21 +127,22 @@ final class FullBatchTrainer {
         List<LayerSpec> layers = net.spec().layers();
         for (int i = 0; i < layers.size(); i++) {
             if (layers.get(i) instanceof LayerSpec.Dropout d && d.rate() > 0) {
-                throw new IllegalArgumentException("solver " + config.solver() + " needs a deterministic objective, but layer "
+                throw new IllegalArgumentException("solver " + config.get(TrainConfig.SOLVER).key() + " needs a deterministic objective, but layer "
                         + i + " is dropout with rate " + d.rate() + "; set the rate to 0 or use solver=minibatch");
             }
         }
-        if (config.solver().equals("lbfgs") && config.l1() > 0) {
-            throw new IllegalArgumentException("solver lbfgs cannot minimize an L1 penalty (l1=" + config.l1()
+        String solver = config.get(TrainConfig.SOLVER).key();
+        if (config.get(TrainConfig.SOLVER) == Solver.LBFGS && config.get(TrainConfig.L1) > 0) {
+            throw new IllegalArgumentException("solver lbfgs cannot minimize an L1 penalty (l1=" + config.get(TrainConfig.L1)
                     + "); use solver=owlqn");
         }
-        if (!config.checkpointDir().isEmpty()) {
-            throw new IllegalArgumentException("checkpointDir is not supported by solver " + config.solver()
+        if (!config.get(TrainConfig.CHECKPOINT_DIR).isEmpty()) {
+            throw new IllegalArgumentException("checkpointDir is not supported by solver " + solver
                     + " (checkpoints are taken at epoch boundaries of mini-batch training)");
         }
-        if (config.maxNorm() > 0 || config.weightDecay() > 0) {
+        if (config.get(TrainConfig.MAX_NORM) > 0 || config.get(TrainConfig.WEIGHT_DECAY) > 0) {
             throw new IllegalArgumentException("maxNorm and weightDecay belong to the mini-batch optimizers; with solver "
-                    + config.solver() + " use l2 (and l1 with owlqn)");
+                    + solver + " use l2 (and l1 with owlqn)");
         }
     }
 
@@ -156,11 +158,10 @@ final class FullBatchTrainer {
     private static Sums fullBatch(JavaSparkContext sc, Tasks.Run run, Shards train, Network net, long evaluation) {
         float[] w = net.store().values();
         Broadcast<byte[]> weights = sc.broadcast(FloatBytes.encode(w, w.length));
-        Tasks.FullBatch task = new Tasks.FullBatch(run, evaluation);
-        sc.setJobDescription("sparknn full-batch evaluation " + (evaluation + 1));
+        sc.setJobDescription("sparknn full-batch evaluation " + evaluation);
         List<StepResult> results;
         try {
-            results = train.blocks().map(b -> Worker.fullBatch(b, task, weights)).collect();
+            results = train.blocks().map(b -> Worker.fullBatch(b, run, weights)).collect();
         } finally {
             weights.destroy();
         }
@@ -175,10 +176,10 @@ final class FullBatchTrainer {
             for (int i = 0; i < g.length; i++) {
                 g[i] += part[i];
             }
-            lossSum += r.lossSum();
-            correct += r.correct();
+            lossSum += r.batch().lossSum();
+            correct += r.batch().correct();
             if (!net.batchNormLayers().isEmpty()) {
-                population.add(r.bnStats().toList());
+                population.add(r.batch().bnStats());
             }
         }
         if (!net.batchNormLayers().isEmpty()) {

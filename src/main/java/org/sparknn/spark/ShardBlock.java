@@ -1,5 +1,7 @@
 package org.sparknn.spark;
 
+import org.sparknn.data.RowSource;
+
 import java.io.Serializable;
 
 /**
@@ -7,5 +9,10 @@ import java.io.Serializable;
  * features, labels) plus the global sample id of each row. Cached once, read by every step.
  */
 public record ShardBlock(int partition, int rows, int featureSize, float[] features, float[] labels, long[] ids)
-        implements Serializable {
+        implements RowSource, Serializable {
+
+    @Override
+    public long sampleId(int row) {
+        return ids[row];
+    }
 }

@@ -1,12 +1,14 @@
 package org.sparknn.spark;
 
+import org.sparknn.nn.BatchResult;
+
 import java.io.Serializable;
 
 /**
- * What one task returns for one synchronous step: the gradient SUM over its local batch (as
- * bytes; null when it had no rows this step), loss sum, counts, the BN statistics of its local
- * batch, how long loading the weights took and how long its compute took.
+ * What one task returns for one synchronous step or one full-batch evaluation: the gradient SUM
+ * over its rows (as bytes; null when it had no rows this step), the figures and BN statistics of
+ * its batch, how long loading the weights took and how long its compute took.
  */
-public record StepResult(int partition, byte[] gradientSum, double lossSum, long count, long correct,
-                         BnStatsWire bnStats, long loadNanos, long computeNanos) implements Serializable {
+record StepResult(int partition, byte[] gradientSum, BatchResult batch, long loadNanos, long computeNanos)
+        implements Serializable {
 }

@@ -3,7 +3,8 @@ package org.sparknn.spark;
 import java.util.Locale;
 
 /**
- * Where the time of synchronous steps goes, summed over steps: driver-side weight encoding and
+ * Where the time of synchronous steps goes, summed over the steps of one epoch (the trainer keeps
+ * one per epoch, so callers can leave warm-up epochs out): driver-side weight encoding and
  * broadcast (ship), the Spark job from submission to the last result (job), inside it the
  * slowest task's weight loading and compute, the driver's gradient and BN merge (aggregate) and
  * the regularized optimizer update (update).
@@ -18,15 +19,20 @@ public final class StepTimings {
     long updateNanos;
     long exchangeNanos;
 
-    void reset() {
-        steps = 0;
-        shipNanos = 0;
-        jobNanos = 0;
-        slowestLoadNanos = 0;
-        slowestComputeNanos = 0;
-        aggregateNanos = 0;
-        updateNanos = 0;
-        exchangeNanos = 0;
+    /** The sums over several epochs. */
+    public static StepTimings sum(java.util.List<StepTimings> epochs) {
+        StepTimings t = new StepTimings();
+        for (StepTimings e : epochs) {
+            t.steps += e.steps;
+            t.shipNanos += e.shipNanos;
+            t.jobNanos += e.jobNanos;
+            t.slowestLoadNanos += e.slowestLoadNanos;
+            t.slowestComputeNanos += e.slowestComputeNanos;
+            t.aggregateNanos += e.aggregateNanos;
+            t.updateNanos += e.updateNanos;
+            t.exchangeNanos += e.exchangeNanos;
+        }
+        return t;
     }
 
     public long steps() {

@@ -1,21 +1,26 @@
 package org.sparknn.spark;
 
+import org.sparknn.nn.Network;
+import org.sparknn.optim.Optimizer;
+import org.sparknn.train.TrainConfig;
+
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The small, serializable descriptions of the work a task does; bulk data travels in broadcasts. */
 final class Tasks {
     private Tasks() {}
 
-    /** Identity of a run and what every worker needs to rebuild the network and the batch plan. */
-    record Run(String runId, String specJson, long seed, int[] shardSizes, int globalBatch,
-               Map<String, String> settings) implements Serializable {
+    /** Identity of a run and what every worker needs to rebuild the network, the batch plan and the update. */
+    record Run(String runId, String specJson, TrainConfig config, int[] shardSizes, int globalBatch) implements Serializable {
+        long seed() {
+            return config.get(TrainConfig.SEED);
+        }
     }
 
-    /** One synchronous step; failPartition/failStep inject a failure into the first attempt (tests). */
-    record Step(Run run, int epoch, long stepInEpoch, long step, int failPartition, long failStep, boolean failEveryAttempt)
-            implements Serializable {
+    /** One synchronous step of the driver exchange. */
+    record Step(Run run, int epoch, long stepInEpoch, long step) implements Serializable {
     }
 
     /** One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between the tasks. */
@@ -27,25 +32,25 @@ final class Tasks {
      * task holds the same one), the epoch's global sums, and its own timings.
      */
     record EpochResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count, long correct,
-                       double learningRate, long computeNanos, long exchangeNanos, long updateNanos) implements Serializable {
-    }
-
-    /** One full-batch evaluation of the objective (loss and gradient sums over every cached row). */
-    record FullBatch(Run run, long evaluation) implements Serializable {
+                       double learningRate, long computeNanos, long exchangeNanos) implements Serializable {
     }
 
     /** K local steps from firstStepInEpoch (local SGD), starting at global step {@code step}. */
     record LocalSteps(Run run, int epoch, long firstStepInEpoch, int steps, long step) implements Serializable {
     }
 
+    record LocalStepsResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count,
+                            long correct) implements Serializable {
+    }
+
     /** Weights, BN population state and (local SGD, all-reduce) optimizer state shipped between driver and workers. */
     record ModelPayload(byte[] values, byte[] state, long optimizerSteps, List<byte[]> optimizerState) implements Serializable {
 
         /** The network's weights and BN state, plus the optimizer's state when one is given. */
-        static ModelPayload of(org.sparknn.nn.Network net, org.sparknn.optim.Optimizer optimizer) {
+        static ModelPayload of(Network net, Optimizer optimizer) {
             float[] w = net.store().values();
             float[] s = net.store().state();
-            List<byte[]> opt = new java.util.ArrayList<>();
+            List<byte[]> opt = new ArrayList<>();
             if (optimizer != null) {
                 optimizer.state().forEach(a -> opt.add(FloatBytes.encode(a, a.length)));
             }
@@ -53,15 +58,13 @@ final class Tasks {
                     optimizer == null ? 0 : optimizer.steps(), opt);
         }
 
-        void loadInto(org.sparknn.nn.Network net) {
+        void loadInto(Network net) {
             FloatBytes.decode(values, net.store().values());
-            if (state != null) {
-                FloatBytes.decode(state, net.store().state());
-            }
+            FloatBytes.decode(state, net.store().state());
         }
 
-        void restoreInto(org.sparknn.optim.Optimizer optimizer) {
-            List<float[]> arrays = new java.util.ArrayList<>();
+        void restoreInto(Optimizer optimizer) {
+            List<float[]> arrays = new ArrayList<>();
             for (int i = 0; i < optimizerState.size(); i++) {
                 float[] a = new float[optimizer.state().get(i).length];
                 FloatBytes.decode(optimizerState.get(i), a);
@@ -69,15 +72,5 @@ final class Tasks {
             }
             optimizer.restore(optimizerSteps, arrays);
         }
-    }
-
-    record LocalStepsResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count,
-                            long correct, long computeNanos) implements Serializable {
-    }
-
-    record EvalResult(double lossSum, long correct, long count, long[][] confusion) implements Serializable {
-    }
-
-    record BnPassResult(double[][] sumMeans, double[][] sumUnbiasedVars, long batches) implements Serializable {
     }
 }

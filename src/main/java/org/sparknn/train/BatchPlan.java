@@ -58,18 +58,6 @@ public final class BatchPlan {
         return localBatch[shard];
     }
 
-    public int shardSize(int shard) {
-        return shardSizes[shard];
-    }
-
-    public long totalSamples() {
-        long n = 0;
-        for (int s : shardSizes) {
-            n += s;
-        }
-        return n;
-    }
-
     /** Visiting order of the rows of a shard in an epoch. */
     public int[] order(int epoch, int shard) {
         return CounterRng.permutation(shardSizes[shard], CounterRng.key(seed, SHUFFLE_TAG, epoch, shard));

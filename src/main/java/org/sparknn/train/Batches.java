@@ -1,8 +1,8 @@
 package org.sparknn.train;
 
-import org.sparknn.data.Dataset;
+import org.sparknn.data.RowSource;
 
-/** Copies the rows of a mini-batch out of a data set into packed buffers. */
+/** Copies the rows of a mini-batch out of a {@link RowSource} into packed buffers. */
 public final class Batches {
     private final int featureSize;
     private final int labelWidth;
@@ -18,21 +18,15 @@ public final class Batches {
         this.ids = new long[capacity];
     }
 
-    /** Gathers rows order[from, from + n) of data; global ids are the row indices. */
-    public void gather(Dataset data, int[] order, int from, int n) {
-        gather(data.features(), data.labels(), null, order, from, n);
-    }
-
-    /**
-     * Gathers rows order[from, from + n) (or from..from+n-1 when order is null) of packed rows;
-     * rowIds maps a row to its global sample id (null: the row index is the id).
-     */
-    public void gather(float[] features, float[] rowLabels, long[] rowIds, int[] order, int from, int n) {
+    /** Gathers rows order[from, from + n) of the source, or rows from..from+n-1 when order is null. */
+    public void gather(RowSource rows, int[] order, int from, int n) {
+        float[] features = rows.features();
+        float[] rowLabels = rows.labels();
         for (int r = 0; r < n; r++) {
             int row = order == null ? from + r : order[from + r];
             System.arraycopy(features, row * featureSize, x, r * featureSize, featureSize);
             System.arraycopy(rowLabels, row * labelWidth, labels, r * labelWidth, labelWidth);
-            ids[r] = rowIds == null ? row : rowIds[row];
+            ids[r] = rows.sampleId(row);
         }
     }
 }

@@ -3,16 +3,23 @@ package org.sparknn.train;
 import java.util.List;
 
 /**
- * Inference figures over a data set: mean loss, accuracy and confusion matrix
- * (confusion[label][predicted]) for classifiers.
+ * Inference figures over a data set, as sums: sample count, summed loss, correctly classified
+ * count and the confusion matrix (confusion[label][predicted], classifiers only). Parts of a data
+ * set merge by addition.
  */
-public record Evaluation(long count, double loss, double accuracy, long[][] confusion) {
+public record Evaluation(long count, double lossSum, long correct, long[][] confusion) implements java.io.Serializable {
 
-    public long correct() {
-        return Math.round(accuracy * count);
+    /** Mean loss (NaN for no samples). */
+    public double loss() {
+        return count == 0 ? Double.NaN : lossSum / count;
     }
 
-    /** Figures of the union of disjoint parts, merged in list order. */
+    /** Share of correctly classified samples (NaN for no samples). */
+    public double accuracy() {
+        return count == 0 ? Double.NaN : (double) correct / count;
+    }
+
+    /** Figures of the union of disjoint parts, added in list order. */
     public static Evaluation merge(List<Evaluation> parts) {
         long count = 0;
         double lossSum = 0;
@@ -20,8 +27,8 @@ public record Evaluation(long count, double loss, double accuracy, long[][] conf
         long[][] confusion = null;
         for (Evaluation e : parts) {
             count += e.count;
-            lossSum += e.loss * e.count;
-            correct += e.correct();
+            lossSum += e.lossSum;
+            correct += e.correct;
             if (confusion == null) {
                 confusion = new long[e.confusion.length][];
                 for (int i = 0; i < confusion.length; i++) {
@@ -35,7 +42,6 @@ public record Evaluation(long count, double loss, double accuracy, long[][] conf
                 }
             }
         }
-        return new Evaluation(count, count == 0 ? Double.NaN : lossSum / count,
-                count == 0 ? Double.NaN : (double) correct / count, confusion == null ? new long[0][0] : confusion);
+        return new Evaluation(count, lossSum, correct, confusion == null ? new long[0][0] : confusion);
     }
 }

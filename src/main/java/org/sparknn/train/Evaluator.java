@@ -1,20 +1,18 @@
 package org.sparknn.train;
 
 import org.sparknn.data.Dataset;
+import org.sparknn.data.RowSource;
 import org.sparknn.nn.BnPopulation;
 import org.sparknn.nn.LossKind;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
-import org.sparknn.nn.BatchStats;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /** Inference over data sets: loss, accuracy, confusion matrix, Monte-Carlo dropout, BN population pass. */
 public final class Evaluator {
     private Evaluator() {}
 
-    public static Evaluation evaluate(Network net, Dataset data, int batchSize) {
+    public static Evaluation evaluate(Network net, RowSource data, int batchSize) {
         int k = net.outputSize();
         int width = net.labelWidth();
         boolean classifier = net.spec().loss() == LossKind.SOFTMAX_CROSS_ENTROPY;
@@ -22,8 +20,8 @@ public final class Evaluator {
         Batches batch = new Batches(batchSize, net.inputSize(), width);
         double loss = 0;
         long correct = 0;
-        for (int from = 0; from < data.size(); from += batchSize) {
-            int n = Math.min(batchSize, data.size() - from);
+        for (int from = 0; from < data.rows(); from += batchSize) {
+            int n = Math.min(batchSize, data.rows() - from);
             batch.gather(data, null, from, n);
             float[] out = net.forward(batch.x, n, Pass.inference());
             loss += net.lossSum(out, batch.labels, n);
@@ -34,8 +32,7 @@ public final class Evaluator {
                 }
             }
         }
-        return new Evaluation(data.size(), data.size() == 0 ? Double.NaN : loss / data.size(),
-                data.size() == 0 ? Double.NaN : (double) correct / data.size(), confusion);
+        return new Evaluation(data.rows(), loss, correct, confusion);
     }
 
     /**
@@ -67,22 +64,12 @@ public final class Evaluator {
      * variances. Writes the result into the network's population state.
      */
     public static BnPopulation.Exact estimateBatchNormPopulation(Network net, Dataset data, int batchSize, long seed) {
-        BnPopulation.Exact exact = new BnPopulation.Exact(net.batchNormLayers());
         if (net.batchNormLayers().isEmpty()) {
-            return exact;
+            return new BnPopulation.Exact(net.batchNormLayers());
         }
-        // The batches of the one-shard plan, in the order reserved for this pass (epoch -1).
-        BatchPlan plan = new BatchPlan(seed, Math.min(batchSize, data.size()), new int[] {data.size()});
-        int[] order = plan.order(-1, 0);
-        Batches batch = new Batches(plan.localBatch(0), net.inputSize(), net.labelWidth());
-        for (long s = 0; s < plan.stepsPerEpoch(); s++) {
-            int n = plan.count(0, s);
-            batch.gather(data, order, plan.from(0, s), n);
-            net.forward(batch.x, n, Pass.bnStatistics());
-            List<BatchStats> stats = new ArrayList<>();
-            net.batchNormLayers().forEach(bn -> stats.add(bn.lastStats()));
-            exact.add(stats);
-        }
+        // The batches of the one-shard plan, as the single-JVM trainer takes them.
+        BatchPlan plan = new BatchPlan(seed, Math.min(batchSize, data.rows()), new int[] {data.rows()});
+        BnPopulation.Exact exact = new LocalStepper(net, plan, 0, seed).bnPass(data);
         exact.writeTo(net.batchNormLayers(), net.store().state());
         return exact;
     }

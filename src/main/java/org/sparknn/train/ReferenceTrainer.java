@@ -3,44 +3,44 @@ package org.sparknn.train;
 import org.sparknn.data.Dataset;
 import org.sparknn.nn.BatchResult;
 import org.sparknn.nn.Network;
-import org.sparknn.nn.Pass;
+import org.sparknn.train.Choices.BnPopulationMode;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Single-JVM synchronous mini-batch training: the reference the distributed trainer is tested
- * against (it is the one-shard case of the same {@link BatchPlan} and {@link GlobalStep}). Each
- * step computes the gradient sum of one mini-batch and applies the global step.
+ * Single-JVM synchronous mini-batch training: the reference the distributed trainers are tested
+ * against. It is the one-shard case of the same {@link BatchPlan}, {@link LocalStepper} and
+ * {@link GlobalStep}: each step computes the gradient sum of one mini-batch and applies the
+ * global step.
  */
 public final class ReferenceTrainer {
     private ReferenceTrainer() {}
 
     public static TrainingResult fit(Network net, Dataset train, Dataset validation, TrainConfig config,
                                      TrainingListener listener) {
-        if (!config.checkpointDir().isEmpty()) {
+        if (!config.get(TrainConfig.CHECKPOINT_DIR).isEmpty()) {
             throw new IllegalArgumentException("checkpointDir is a setting of the distributed trainer; the single-JVM trainer does not checkpoint");
         }
         DataChecks.requireCompatible(net, train, "training");
         if (validation != null) {
             DataChecks.requireCompatible(net, validation, "validation");
         }
-        int batchSize = Math.min(config.batchSize(), train.size());
-        BatchPlan plan = new BatchPlan(config.seed(), batchSize, new int[] {train.size()});
+        long seed = config.get(TrainConfig.SEED);
+        int batchSize = Math.min(config.get(TrainConfig.BATCH_SIZE), train.size());
+        BatchPlan plan = new BatchPlan(seed, batchSize, new int[] {train.size()});
         DataChecks.requireBatchNormBatches(net, plan);
         GlobalStep globalStep = new GlobalStep(net, config, plan.stepsPerEpoch());
-        Batches batch = new Batches(batchSize, net.inputSize(), net.labelWidth());
-        EpochTracker tracker = new EpochTracker(config.epochs());
+        LocalStepper stepper = new LocalStepper(net, plan, 0, seed);
+        int epochs = config.get(TrainConfig.EPOCHS);
+        EpochTracker tracker = new EpochTracker(epochs);
         List<EpochMetrics> history = new ArrayList<>();
         long step = 0;
-        for (int epoch = 0; epoch < config.epochs(); epoch++) {
-            int[] order = plan.order(epoch, 0);
+        for (int epoch = 0; epoch < epochs; epoch++) {
             for (long s = 0; s < plan.stepsPerEpoch(); s++) {
-                int n = plan.count(0, s);
-                batch.gather(train, order, plan.from(0, s), n);
-                BatchResult r = net.gradientSum(batch.x, batch.labels, n, Pass.train(config.seed(), step, batch.ids));
-                double penalty = globalStep.apply(n, r.bnStats());
-                tracker.addStep(r.lossSum(), penalty, r.correct(), n);
+                BatchResult r = stepper.gradientSum(train, epoch, s, step);
+                double penalty = globalStep.apply(r.count(), r.bnStats());
+                tracker.addStep(r.lossSum(), penalty, r.correct(), r.count());
                 step++;
             }
             Evaluation val = validation == null ? null : Evaluator.evaluate(net, validation, 512);
@@ -48,8 +48,8 @@ public final class ReferenceTrainer {
             history.add(m);
             listener.onEpoch(m);
         }
-        if (config.bnPopulation().equals("exact") && !net.batchNormLayers().isEmpty()) {
-            Evaluator.estimateBatchNormPopulation(net, train, batchSize, config.seed());
+        if (config.get(TrainConfig.BN_POPULATION) == BnPopulationMode.EXACT && !net.batchNormLayers().isEmpty()) {
+            Evaluator.estimateBatchNormPopulation(net, train, batchSize, seed);
         }
         double seconds = tracker.elapsedSeconds();
         Evaluation finalValidation = validation == null ? null : Evaluator.evaluate(net, validation, 512);

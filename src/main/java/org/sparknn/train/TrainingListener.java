@@ -8,8 +8,4 @@ public interface TrainingListener {
     static TrainingListener silent() {
         return m -> { };
     }
-
-    static TrainingListener printing() {
-        return m -> System.out.println(m.toLine());
-    }
 }

@@ -24,7 +24,7 @@ public final class Updater {
         this.optimizer = config.newOptimizer(store.size());
         this.schedule = config.newSchedule(stepsPerEpoch);
         this.regularization = config.regularization();
-        this.weightDecay = (float) config.weightDecay();
+        this.weightDecay = (float) (double) config.get(TrainConfig.WEIGHT_DECAY);
         this.blocks = store.blocks();
     }
 

@@ -2,6 +2,7 @@ package org.sparknn.nn;
 
 import org.junit.jupiter.api.Test;
 import org.sparknn.data.Dataset;
+import org.sparknn.train.BatchPlan;
 import org.sparknn.train.Evaluator;
 
 import java.util.ArrayList;
@@ -149,6 +150,26 @@ class BatchNormTest {
             // within-batch variances average below the whole-data variance, never above (law of total variance)
             double pop = net.store().state()[bn.populationVarianceOffset() + j];
             assertTrue(pop * 15 / 16 <= dataVar / 64 + 1e-6, "feature " + j);
+        }
+        // and the value itself: 16/15 times the mean of the 4 batches' biased variances, the batches
+        // being the rows in the pass's own order (epoch -1 of the one-shard plan)
+        int[] order = new BatchPlan(9, 16, new int[] {64}).order(-1, 0);
+        for (int j = 0; j < F; j++) {
+            double sumVar = 0;
+            for (int b = 0; b < 4; b++) {
+                double mean = 0;
+                for (int r = 0; r < 16; r++) {
+                    mean += x[order[b * 16 + r] * F + j];
+                }
+                mean /= 16;
+                double var = 0;
+                for (int r = 0; r < 16; r++) {
+                    var += Math.pow(x[order[b * 16 + r] * F + j] - mean, 2);
+                }
+                sumVar += var / 16;
+            }
+            double expected = 16.0 / 15 * sumVar / 4;
+            assertEquals(expected, net.store().state()[bn.populationVarianceOffset() + j], 1e-5 * (1 + expected), "feature " + j);
         }
     }
 

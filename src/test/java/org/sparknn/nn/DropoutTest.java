@@ -117,6 +117,27 @@ class DropoutTest {
             assertEquals(scaled[i], mc[i], 5 * se, "output " + i);
             assertTrue(sq[i] > 0, "dropout must actually vary the output");
         }
+        // The average is over k thinned networks, pass p drawing the masks of Pass.mcDropout(seed, p):
+        // an implementation that stopped sampling masks (or reused one) would fail here.
+        double[] expected = new double[n * 4];
+        for (int pass = 0; pass < k; pass++) {
+            float[] y = net.forward(x, n, Pass.mcDropout(11, pass, null));
+            for (int i = 0; i < n * 4; i++) {
+                expected[i] += y[i];
+            }
+        }
+        int differ = 0;
+        for (int i = 0; i < n * 4; i++) {
+            assertEquals(expected[i] / k, mc[i], 1e-5 * (1 + Math.abs(mc[i])), "output " + i);
+            if (Math.abs(mc[i] - scaled[i]) > 1e-6) {
+                differ++;
+            }
+        }
+        assertTrue(differ > n * 4 * 9 / 10, "the Monte-Carlo average must differ from the weight-scaled network at finite k: "
+                + differ + " of " + n * 4 + " outputs differ");
+        float[] single = Evaluator.predictMonteCarlo(net, x, n, null, 1, 11);
+        float[] first = net.forward(x, n, Pass.mcDropout(11, 0, null));
+        assertArrayEquals(first, single, 0f);
     }
 
     @Test

@@ -26,11 +26,11 @@ class CheckpointTest {
             new LayerSpec.Relu(), new LayerSpec.Dropout(0.2), new LayerSpec.Dense(10), new LayerSpec.Softmax()),
             LossKind.SOFTMAX_CROSS_ENTROPY);
 
-    private static Network fit(TrainConfig config, DistributedTrainer.Options options, TrainingResult[] result) {
-        return fit(config, options, result, 0);
+    private static Network fit(TrainConfig config, TrainingResult[] result) {
+        return fit(config, result, 0);
     }
 
-    private static Network fit(TrainConfig config, DistributedTrainer.Options options, TrainingResult[] result, int offset) {
+    private static Network fit(TrainConfig config, TrainingResult[] result, int offset) {
         Dataset data = SparkTestSession.mnistTrain();
         // every 6th row: all classes, 1,333 rows, 14 steps per epoch at batch 100
         float[] x = new float[1333 * 784];
@@ -39,10 +39,10 @@ class CheckpointTest {
             System.arraycopy(data.features(), (i * 6 + offset) * 784, x, i * 784, 784);
             y[i] = data.labels()[i * 6 + offset];
         }
-        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), new Dataset("subset", 1333, 784, x, y), 2, config.seed());
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), new Dataset("subset", 1333, 784, x, y), 2, config.get(TrainConfig.SEED));
         try {
-            Network net = Network.create(SPEC, config.seed());
-            result[0] = DistributedTrainer.fit(shards, null, net, config, TrainingListener.silent(), options).training();
+            Network net = Network.create(SPEC, config.get(TrainConfig.SEED));
+            result[0] = SparkTrainer.fit(shards, null, net, config, TrainingListener.silent()).training();
             return net;
         } finally {
             shards.release();
@@ -51,29 +51,31 @@ class CheckpointTest {
 
     @Test
     void resumedRunEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
-        TrainConfig base = new TrainConfig().epochs(3).batchSize(100).seed(9).schedule("cosine").l2(1e-4);
+        TrainConfig base = TrainConfig.defaults().with("epochs", 3).with("batchSize", 100).with("seed", 9).with("schedule", "cosine").with("l2", 1e-4);
         TrainingResult[] r = new TrainingResult[1];
-        Network uninterrupted = fit(base.copy().checkpointDir(dir.resolve("a").toString()), new DistributedTrainer.Options(), r);
+        Network uninterrupted = fit(base.with("checkpointDir", dir.resolve("a").toString()), r);
         assertEquals(3, r[0].history().size());
 
-        TrainConfig crashing = base.copy().checkpointDir(dir.resolve("b").toString());
+        TrainConfig crashing = base.with("checkpointDir", dir.resolve("b").toString());
         long stepInThirdEpoch = 2 * 14 + 5;
-        assertThrows(Exception.class, () -> fit(crashing, new DistributedTrainer.Options().injectFatalFailure(1, stepInThirdEpoch), r));
+        try (FaultInjection crash = FaultInjection.everyAttempt(1, stepInThirdEpoch)) {
+            assertThrows(Exception.class, () -> fit(crashing, r));
+        }
         assertTrue(Files.isDirectory(dir.resolve("b/epoch-000002")), "checkpoint after epoch 2 missing");
         try (var files = Files.list(dir.resolve("b"))) {
             assertEquals(List.of("epoch-000001", "epoch-000002"), files.map(p -> p.getFileName().toString()).sorted().toList());
         }
 
-        Network resumed = fit(crashing, new DistributedTrainer.Options(), r);
+        Network resumed = fit(crashing, r);
         assertArrayEquals(uninterrupted.store().values(), resumed.store().values(), 0f);
         assertArrayEquals(uninterrupted.store().state(), resumed.store().state(), 0f);
         assertEquals(3, r[0].history().size());
         assertEquals(3 * 14, r[0].steps());
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> fit(crashing.copy().l2(1e-3), new DistributedTrainer.Options(), r));
+                () -> fit(crashing.with("l2", 1e-3), r));
         assertTrue(e.getMessage().contains("l2=1.0E-4") && e.getMessage().contains("l2=0.001"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> fit(crashing, new DistributedTrainer.Options(), r, 1));
+        e = assertThrows(IllegalArgumentException.class, () -> fit(crashing, r, 1));
         assertTrue(e.getMessage().contains("other training data"), e.getMessage());
     }
 }

@@ -82,11 +82,11 @@ class DataFrameShardsTest {
             }
             ModelSpec spec = new ModelSpec(784, List.of(new LayerSpec.Dense(16), new LayerSpec.Relu(),
                     new LayerSpec.Dropout(0.5), new LayerSpec.Dense(10), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
-            TrainConfig config = new TrainConfig().batchSize(60).seed(7);
+            TrainConfig config = TrainConfig.defaults().with("batchSize", 60).with("seed", 7);
             Network a = Network.create(spec, 7);
-            DistributedTrainer.stepGradient(fromFrame, a, config, 0, 1, 1);
+            DriverExchange.stepGradient(fromFrame, a, config, 0, 1, 1);
             Network b = Network.create(spec, 7);
-            DistributedTrainer.stepGradient(fromMemory, b, config, 0, 1, 1);
+            DriverExchange.stepGradient(fromMemory, b, config, 0, 1, 1);
             assertArrayEquals(b.store().grads(), a.store().grads(), 1e-5f);
         } finally {
             fromFrame.release();

@@ -43,7 +43,7 @@ class DistributedGradientTest {
     }
 
     private static TrainConfig config() {
-        return new TrainConfig().batchSize(B).seed(SEED);
+        return TrainConfig.defaults().with("batchSize", B).with("seed", SEED);
     }
 
     @ParameterizedTest
@@ -57,7 +57,7 @@ class DistributedGradientTest {
         Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, SEED);
         try {
             Network net = Network.create(NO_BN, SEED);
-            DistributedTrainer.Aggregate a = DistributedTrainer.stepGradient(shards, net, config(), 0, 0, STEP);
+            org.sparknn.nn.BatchResult a = DriverExchange.stepGradient(shards, net, config(), 0, 0, STEP);
             assertEquals(B, a.count());
             assertEquals(r.lossSum(), a.lossSum(), 1e-4 * Math.abs(r.lossSum()));
             assertEquals(r.correct(), a.correct());
@@ -88,7 +88,7 @@ class DistributedGradientTest {
         Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, SEED);
         try {
             Network net = Network.create(WITH_BN, SEED);
-            DistributedTrainer.Aggregate a = DistributedTrainer.stepGradient(shards, net, config(), 0, 0, STEP);
+            org.sparknn.nn.BatchResult a = DriverExchange.stepGradient(shards, net, config(), 0, 0, STEP);
             BatchStats merged = a.bnStats().get(0);
             assertEquals(B, merged.count());
             for (int j = 0; j < merged.features(); j++) {

@@ -29,15 +29,15 @@ class DistributedTrainingTest {
     private static final ModelSpec NO_BN = new ModelSpec(784, List.of(new LayerSpec.Dense(32), new LayerSpec.Relu(),
             new LayerSpec.Dropout(0.3), new LayerSpec.Dense(10), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
 
-    private static Network fit(Dataset data, int partitions, TrainConfig config, DistributedTrainer.Options options) {
-        return fit(SPEC, data, partitions, config, options);
+    private static Network fit(Dataset data, int partitions, TrainConfig config) {
+        return fit(SPEC, data, partitions, config);
     }
 
-    private static Network fit(ModelSpec spec, Dataset data, int partitions, TrainConfig config, DistributedTrainer.Options options) {
-        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, config.seed());
+    private static Network fit(ModelSpec spec, Dataset data, int partitions, TrainConfig config) {
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, config.get(TrainConfig.SEED));
         try {
-            Network net = Network.create(spec, config.seed());
-            DistributedTrainer.fit(shards, null, net, config, TrainingListener.silent(), options);
+            Network net = Network.create(spec, config.get(TrainConfig.SEED));
+            SparkTrainer.fit(shards, null, net, config, TrainingListener.silent());
             return net;
         } finally {
             shards.release();
@@ -47,42 +47,45 @@ class DistributedTrainingTest {
     @Test
     void sameSeedSamePartitionsIsBitIdenticalAndSurvivesATaskFailure() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
-        TrainConfig config = new TrainConfig().epochs(2).batchSize(100).seed(3).l2(1e-4);
-        Network a = fit(data, 2, config, new DistributedTrainer.Options());
-        Network b = fit(data, 2, config, new DistributedTrainer.Options());
+        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4);
+        Network a = fit(data, 2, config);
+        Network b = fit(data, 2, config);
         assertArrayEquals(a.store().values(), b.store().values(), 0f);
         assertArrayEquals(a.store().state(), b.store().state(), 0f);
 
         // Partition 1 fails at global step 7 on its first attempt; Spark retries it.
-        Network retried = fit(data, 2, config, new DistributedTrainer.Options().injectFailure(1, 7));
+        Network retried;
+        try (FaultInjection failure = FaultInjection.firstAttempt(1, 7)) {
+            retried = fit(data, 2, config);
+        }
         assertArrayEquals(a.store().values(), retried.store().values(), 0f);
         assertArrayEquals(a.store().state(), retried.store().state(), 0f);
 
-        Network otherSeed = fit(data, 2, config.copy().seed(4), new DistributedTrainer.Options());
+        Network otherSeed = fit(data, 2, config.with("seed", 4));
         assertFalse(java.util.Arrays.equals(a.store().values(), otherSeed.store().values()));
     }
 
     @Test
     void allReduceExchangeGivesBitIdenticalWeightsToDriverAggregation() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
-        TrainConfig config = new TrainConfig().epochs(2).batchSize(100).seed(3).l2(1e-4).maxNorm(3);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4).with("maxNorm", 3);
         for (int partitions : new int[] {1, 2}) {
-            Network driver = fit(data, partitions, config, new DistributedTrainer.Options());
-            Network allReduce = fit(data, partitions, config.copy().exchange("allreduce"), new DistributedTrainer.Options());
+            Network driver = fit(data, partitions, config);
+            Network allReduce = fit(data, partitions, config.with("exchange", "allreduce"));
             assertArrayEquals(driver.store().values(), allReduce.store().values(), 0f, "P=" + partitions);
             assertArrayEquals(driver.store().state(), allReduce.store().state(), 0f, "P=" + partitions);
         }
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> fit(data, 2, config.copy().exchange("allreduce").syncEvery(4), new DistributedTrainer.Options()));
+                () -> fit(data, 2, config.with("exchange", "allreduce").with("syncEvery", 4)));
         assertTrue(e.getMessage().contains("syncEvery"), e.getMessage());
     }
 
     @Test
     void onePartitionIsBitIdenticalToTheReferenceTrainer() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 600);
-        TrainConfig config = new TrainConfig().epochs(2).batchSize(64).seed(8).l1(1e-4).maxNorm(2);
-        Network distributed = fit(data, 1, config, new DistributedTrainer.Options());
-        Network reference = Network.create(SPEC, config.seed());
+        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 64).with("seed", 8).with("l1", 1e-4).with("maxNorm", 2);
+        Network distributed = fit(data, 1, config);
+        Network reference = Network.create(SPEC, config.get(TrainConfig.SEED));
         ReferenceTrainer.fit(reference, data, null, config, TrainingListener.silent());
         assertArrayEquals(reference.store().values(), distributed.store().values(), 0f);
         assertArrayEquals(reference.store().state(), distributed.store().state(), 0f);
@@ -92,14 +95,14 @@ class DistributedTrainingTest {
     void penaltiesConstraintsAndDecayActOncePerStepOnTheDriver() {
         // One epoch of one global batch holding every row: P = 4 must give the single-JVM step.
         Dataset data = SparkTestSession.mnistTrain().slice(100, 164);
-        TrainConfig config = new TrainConfig().epochs(1).batchSize(64).seed(2).optimizer("sgd").learningRate(0.5)
-                .l1(0.01).l2(0.1).weightDecay(0.05).maxNorm(0.8);
-        Network distributed = fit(NO_BN, data, 4, config, new DistributedTrainer.Options());
-        Network reference = Network.create(NO_BN, config.seed());
+        TrainConfig config = TrainConfig.defaults().with("epochs", 1).with("batchSize", 64).with("seed", 2).with("optimizer", "sgd").with("learningRate", 0.5)
+                .with("l1", 0.01).with("l2", 0.1).with("weightDecay", 0.05).with("maxNorm", 0.8);
+        Network distributed = fit(NO_BN, data, 4, config);
+        Network reference = Network.create(NO_BN, config.get(TrainConfig.SEED));
         ReferenceTrainer.fit(reference, data, null, config, TrainingListener.silent());
-        Network unregularized = Network.create(NO_BN, config.seed());
-        ReferenceTrainer.fit(unregularized, data, null, new TrainConfig().epochs(1).batchSize(64).seed(2)
-                .optimizer("sgd").learningRate(0.5), TrainingListener.silent());
+        Network unregularized = Network.create(NO_BN, config.get(TrainConfig.SEED));
+        ReferenceTrainer.fit(unregularized, data, null, TrainConfig.defaults().with("epochs", 1).with("batchSize", 64).with("seed", 2)
+                .with("optimizer", "sgd").with("learningRate", 0.5), TrainingListener.silent());
         float[] d = distributed.store().values();
         float[] r = reference.store().values();
         float[] u = unregularized.store().values();
@@ -124,9 +127,9 @@ class DistributedTrainingTest {
         }
         // Running average after one step (global batch = all rows): 0.9 * (0, 1) + 0.1 * (mean, unbiased var)
         // of the union, with the initial weights; lr 1e-12 keeps the weights where they were.
-        TrainConfig running = new TrainConfig().epochs(1).batchSize(n).seed(5).optimizer("sgd").learningRate(1e-12)
-                .bnPopulation("running");
-        Network net = fit(data, partitions, running, new DistributedTrainer.Options());
+        TrainConfig running = TrainConfig.defaults().with("epochs", 1).with("batchSize", n).with("seed", 5).with("optimizer", "sgd").with("learningRate", 1e-12)
+                .with("bnPopulation", "running");
+        Network net = fit(data, partitions, running);
         Network initial = Network.create(SPEC, 5);
         initial.forward(data.features(), n, Pass.train(5, 0, ids));
         BatchNormLayer bn = (BatchNormLayer) initial.layers().get(1);
@@ -139,8 +142,8 @@ class DistributedTrainingTest {
 
         // Exact estimator with the final weights: each partition's local batch is its whole shard,
         // so E[x] = mean of the 3 shard means and Var[x] = mean of the 3 unbiased shard variances.
-        TrainConfig exact = running.copy().bnPopulation("exact").learningRate(0.01);
-        Network trained = fit(data, partitions, exact, new DistributedTrainer.Options());
+        TrainConfig exact = running.with("bnPopulation", "exact").with("learningRate", 0.01);
+        Network trained = fit(data, partitions, exact);
         Network check = Network.create(SPEC, 5);
         check.store().setValues(trained.store().values());
         BatchNormLayer checkBn = (BatchNormLayer) check.layers().get(1);

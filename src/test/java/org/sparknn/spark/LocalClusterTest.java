@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +45,16 @@ class LocalClusterTest {
                 "--master", "local-cluster[2,1,1024]", "exchange=allreduce"});
         assertEquals(result.finalValidation().loss(), allReduce.finalValidation().loss(), 0.0);
         assertEquals(result.finalValidation().accuracy(), allReduce.finalValidation().accuracy(), 0.0);
+        byte[] driverWeights = Files.readAllBytes(dir.resolve("run/model/sparknn/weights.bin"));
+        assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-allreduce/model/sparknn/weights.bin")),
+                "driver and all-reduce exchanges on executor JVMs end with the same weights, bit for bit");
+
+        // and the same job on local[2] (both workers in this JVM) ends with exactly those weights
+        System.clearProperty("spark.executor.extraClassPath");
+        System.clearProperty("spark.executor.extraJavaOptions");
+        TrainMain.run(new String[] {"--out", dir.resolve("run-local").toString(), "--master", "local[2]", "exchange=allreduce"});
+        assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-local/model/sparknn/weights.bin")),
+                "local[2] and local-cluster runs end with the same weights, bit for bit");
     }
 
     /** A Spark home: a RELEASE marker and jars/ linking every jar of the build's runtime classpath. */

@@ -30,12 +30,11 @@ class LocalSgdTest {
     private static Network fit(TrainConfig config, TrainingResult[] result, int workers) {
         Dataset train = SparkTestSession.mnistTrain(); // stored class by class: a prefix would miss classes
         Dataset test = SparkTestSession.mnistTest();
-        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), train, workers, config.seed());
-        Shards testShards = Shards.fromDataset(SparkTestSession.jsc(), test, 2, config.seed());
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), train, workers, config.get(TrainConfig.SEED));
+        Shards testShards = Shards.fromDataset(SparkTestSession.jsc(), test, 2, config.get(TrainConfig.SEED));
         try {
-            Network net = Network.create(SPEC, config.seed());
-            result[0] = DistributedTrainer.fit(shards, testShards, net, config, TrainingListener.silent(),
-                    new DistributedTrainer.Options()).training();
+            Network net = Network.create(SPEC, config.get(TrainConfig.SEED));
+            result[0] = SparkTrainer.fit(shards, testShards, net, config, TrainingListener.silent()).training();
             return net;
         } finally {
             shards.release();
@@ -45,17 +44,17 @@ class LocalSgdTest {
 
     @Test
     void withOneWorkerLocalStepsAreExactlySynchronousTraining() {
-        TrainConfig config = new TrainConfig().epochs(1).batchSize(64).syncEvery(5).seed(13);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 1).with("batchSize", 64).with("syncEvery", 5).with("seed", 13);
         TrainingResult[] r = new TrainingResult[1];
         Network local = fit(config, r, 1);
-        Network synchronous = fit(config.copy().syncEvery(1), r, 1);
+        Network synchronous = fit(config.with("syncEvery", 1), r, 1);
         assertArrayEquals(synchronous.store().values(), local.store().values(), 0f);
         assertArrayEquals(synchronous.store().state(), local.store().state(), 0f);
     }
 
     @Test
     void localStepsWithAveragingTrainAndAreDeterministic() {
-        TrainConfig config = new TrainConfig().epochs(2).batchSize(64).syncEvery(4).seed(12);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 64).with("syncEvery", 4).with("seed", 12);
         TrainingResult[] r = new TrainingResult[1];
         PrintStream stdout = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -73,7 +72,7 @@ class LocalSgdTest {
         assertArrayEquals(a.store().values(), b.store().values(), 0f);
         assertArrayEquals(a.store().state(), b.store().state(), 0f);
 
-        Network synchronous = fit(config.copy().syncEvery(1), r);
+        Network synchronous = fit(config.with("syncEvery", 1), r);
         assertFalse(java.util.Arrays.equals(a.store().values(), synchronous.store().values()));
         double syncAccuracy = r[0].finalValidation().accuracy();
         assertTrue(localAccuracy > 0.85 && localAccuracy > syncAccuracy - 0.02,

@@ -110,10 +110,10 @@ class QuasiNewtonTest {
     }
 
     private static Network fit(ModelSpec spec, TrainConfig config, Dataset data) {
-        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, 2, config.seed());
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, 2, config.get(TrainConfig.SEED));
         try {
-            Network net = Network.create(spec, config.seed());
-            DistributedTrainer.fit(shards, null, net, config, TrainingListener.silent(), new DistributedTrainer.Options());
+            Network net = Network.create(spec, config.get(TrainConfig.SEED));
+            SparkTrainer.fit(shards, null, net, config, TrainingListener.silent());
             return net;
         } finally {
             shards.release();
@@ -163,7 +163,7 @@ class QuasiNewtonTest {
     @Test
     void lbfgsSoftmaxRegressionWithL2MatchesMllib() {
         double reg = 0.01;
-        Network ours = fit(SOFTMAX, new TrainConfig().solver("lbfgs").l2(reg).maxIterations(300).tolerance(1e-9).seed(1), scaled);
+        Network ours = fit(SOFTMAX, TrainConfig.defaults().with("solver", "lbfgs").with("l2", reg).with("maxIterations", 300).with("tolerance", 1e-9).with("seed", 1), scaled);
         LogisticRegressionModel mllib = new LogisticRegression().setFamily("multinomial").setStandardization(false)
                 .setRegParam(reg).setElasticNetParam(0).setMaxIter(300).setTol(1e-9).fit(scaledFrame);
         Network theirs = fromMllib(mllib);
@@ -179,7 +179,7 @@ class QuasiNewtonTest {
     @Test
     void owlqnSoftmaxRegressionWithL1MatchesMllibLossAndZeros() {
         double reg = 0.002;
-        Network ours = fit(SOFTMAX, new TrainConfig().solver("owlqn").l1(reg).maxIterations(500).tolerance(1e-10).seed(1));
+        Network ours = fit(SOFTMAX, TrainConfig.defaults().with("solver", "owlqn").with("l1", reg).with("maxIterations", 500).with("tolerance", 1e-10).with("seed", 1));
         LogisticRegressionModel mllib = new LogisticRegression().setFamily("multinomial").setStandardization(false)
                 .setRegParam(reg).setElasticNetParam(1).setMaxIter(500).setTol(1e-10).fit(trainFrame);
         Network theirs = fromMllib(mllib);
@@ -207,13 +207,14 @@ class QuasiNewtonTest {
         int iterations = 50;
         ModelSpec mlp = new ModelSpec(784, List.of(new LayerSpec.Dense(32), new LayerSpec.Sigmoid(), new LayerSpec.Dense(10),
                 new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
-        Network ours = fit(mlp, new TrainConfig().solver("lbfgs").maxIterations(iterations).seed(3));
+        Network ours = fit(mlp, TrainConfig.defaults().with("solver", "lbfgs").with("maxIterations", iterations).with("seed", 3));
         Evaluation oursTest = Evaluator.evaluate(ours, test, 512);
         MultilayerPerceptronClassificationModel mllib = new MultilayerPerceptronClassifier().setLayers(new int[] {784, 32, 10})
                 .setMaxIter(iterations).setSeed(3).fit(trainFrame);
         double theirs = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(mllib.transform(testFrame));
         System.out.printf("MLP 784-32-10, %d iterations: test accuracy ours %.4f, MLlib %.4f%n", iterations, oursTest.accuracy(), theirs);
-        assertTrue(oursTest.accuracy() >= theirs - 0.0, "ours " + oursTest.accuracy() + " vs MLlib " + theirs);
+        // measured 0.8882 vs 0.8762: ours must stay ahead by at least half a point, not merely tie
+        assertTrue(oursTest.accuracy() >= theirs + 0.005, "ours " + oursTest.accuracy() + " vs MLlib " + theirs);
     }
 
     @Test
@@ -221,10 +222,10 @@ class QuasiNewtonTest {
         ModelSpec withDropout = new ModelSpec(784, List.of(new LayerSpec.Dense(16), new LayerSpec.Relu(), new LayerSpec.Dropout(0.3),
                 new LayerSpec.Dense(10), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> fit(withDropout, new TrainConfig().solver("lbfgs")));
+                () -> fit(withDropout, TrainConfig.defaults().with("solver", "lbfgs")));
         assertEquals("solver lbfgs needs a deterministic objective, but layer 2 is dropout with rate 0.3; set the rate to 0 "
                 + "or use solver=minibatch", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> fit(SOFTMAX, new TrainConfig().solver("lbfgs").l1(0.1)));
+        e = assertThrows(IllegalArgumentException.class, () -> fit(SOFTMAX, TrainConfig.defaults().with("solver", "lbfgs").with("l1", 0.1)));
         assertTrue(e.getMessage().contains("use solver=owlqn"), e.getMessage());
     }
 }

@@ -32,7 +32,7 @@ class DataChecksTest {
     @Test
     void featureCountMismatchOfValidationDataIsCaughtBeforeTraining() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ReferenceTrainer.fit(CLASSIFIER, data(3, 0, 1, 0, 1), data(5, 0, 1), new TrainConfig().epochs(1),
+                () -> ReferenceTrainer.fit(CLASSIFIER, data(3, 0, 1, 0, 1), data(5, 0, 1), TrainConfig.defaults().with("epochs", 1),
                         TrainingListener.silent()));
         assertEquals("validation data (mem) has 5 features per sample, the model expects 3", e.getMessage());
     }

@@ -22,7 +22,7 @@ class DeterminismTest {
             LossKind.SOFTMAX_CROSS_ENTROPY);
 
     private static Network fit(Dataset train, long seed) {
-        TrainConfig config = new TrainConfig().epochs(2).batchSize(50).seed(seed).l1(1e-4).maxNorm(3);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 50).with("seed", seed).with("l1", 1e-4).with("maxNorm", 3);
         Network net = Network.create(SPEC, seed);
         ReferenceTrainer.fit(net, train, null, config, TrainingListener.silent());
         return net;

@@ -69,8 +69,8 @@ class RegularizationTest {
 
     @Test
     void proximalL1ProducesExactZerosAndLeavesTheImportantWeights() {
-        Network plain = train(new TrainConfig().optimizer("sgd").learningRate(0.1), 60, n -> { });
-        Network sparse = train(new TrainConfig().optimizer("sgd").learningRate(0.1).l1(0.05), 60, n -> { });
+        Network plain = train(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 0.1), 60, n -> { });
+        Network sparse = train(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 0.1).with("l1", 0.05), 60, n -> { });
         List<ParamBlock> blocks = sparse.store().blocks();
         assertEquals(0.0, Regularization.sparsity(plain.store().values(), blocks));
         double sparsity = Regularization.sparsity(sparse.store().values(), blocks);
@@ -103,7 +103,7 @@ class RegularizationTest {
         Network net = Network.create(new ModelSpec(3, List.of(new LayerSpec.Dense(2)), LossKind.MSE), 1);
         float[] w = net.store().values();
         float[] before = w.clone();
-        Updater updater = new Updater(new TrainConfig().optimizer("sgd").learningRate(0.5).l2(0.2), net.store(), 1);
+        Updater updater = new Updater(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 0.5).with("l2", 0.2), net.store(), 1);
         updater.apply(w, new float[w.length]);
         for (int i = 0; i < 6; i++) {
             assertEquals(before[i] * 0.9f, w[i], 1e-6);
@@ -111,8 +111,8 @@ class RegularizationTest {
         assertEquals(before[6], w[6]);
         assertEquals(before[7], w[7]);
 
-        Network plain = train(new TrainConfig().optimizer("sgd").learningRate(0.1), 60, n -> { });
-        Network l2 = train(new TrainConfig().optimizer("sgd").learningRate(0.1).l2(0.05), 60, n -> { });
+        Network plain = train(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 0.1), 60, n -> { });
+        Network l2 = train(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 0.1).with("l2", 0.05), 60, n -> { });
         assertTrue(weightNorm(l2) < 0.9 * weightNorm(plain), weightNorm(l2) + " vs " + weightNorm(plain));
     }
 
@@ -122,7 +122,7 @@ class RegularizationTest {
         float[] w = net.store().values();
         w[6] = 1f;
         float[] before = w.clone();
-        Updater updater = new Updater(new TrainConfig().optimizer("adamw").learningRate(0.1).weightDecay(0.3), net.store(), 1);
+        Updater updater = new Updater(TrainConfig.defaults().with("optimizer", "adamw").with("learningRate", 0.1).with("weightDecay", 0.3), net.store(), 1);
         updater.apply(w, new float[w.length]);
         for (int i = 0; i < 6; i++) {
             assertEquals(before[i] * (1 - 0.1f * 0.3f), w[i], 1e-6);
@@ -134,7 +134,7 @@ class RegularizationTest {
     void maxNormHoldsAfterEveryStep() {
         double c = 0.5;
         int[] clipped = {0};
-        train(new TrainConfig().optimizer("sgd").learningRate(0.5).maxNorm(c), 30, net -> {
+        train(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 0.5).with("maxNorm", c), 30, net -> {
             for (ParamBlock b : net.store().blocks()) {
                 if (b.group() != ParamGroup.WEIGHT) {
                     continue;
@@ -158,7 +158,7 @@ class RegularizationTest {
     @Test
     void penaltyIsAddedToTheReportedLoss() {
         Network net = Network.create(spec(), 3);
-        Updater updater = new Updater(new TrainConfig().l1(0.01).l2(0.1), net.store(), 1);
+        Updater updater = new Updater(TrainConfig.defaults().with("l1", 0.01).with("l2", 0.1), net.store(), 1);
         double abs = 0;
         double sq = 0;
         for (ParamBlock b : net.store().blocks()) {

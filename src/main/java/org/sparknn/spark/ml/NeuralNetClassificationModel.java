@@ -4,11 +4,11 @@ import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
-import org.sparknn.nn.SoftmaxLayer;
 
 import java.util.Map;
 
@@ -62,6 +62,17 @@ public class NeuralNetClassificationModel
         return params;
     }
 
+    /** Spark finds params by reflection; the declared settings' params are added (see ParamHolder). */
+    @Override
+    public Param<?>[] params() {
+        return ParamHolder.params(params, super.params());
+    }
+
+    @Override
+    public Param<Object> getParam(String name) {
+        return ParamHolder.getParam(params, name, super::getParam);
+    }
+
     public TrainedNetwork trainedNetwork() {
         return network;
     }
@@ -83,18 +94,12 @@ public class NeuralNetClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        network.outputs(features.toArray());
-        float[] logits = ((SoftmaxLayer) lastLayer()).lastInput();
+        float[] logits = network.logits(features.toArray());
         double[] raw = new double[numClasses];
         for (int i = 0; i < numClasses; i++) {
             raw[i] = logits[i];
         }
         return Vectors.dense(raw);
-    }
-
-    private Object lastLayer() {
-        var layers = network.network().layers();
-        return layers.get(layers.size() - 1);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.sparknn.spark.ml;
 
 import org.apache.spark.ml.classification.ProbabilisticClassifier;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.DefaultParamsWritable;
@@ -51,6 +52,17 @@ public class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralN
     @Override
     public ParamHolder nnParams() {
         return params;
+    }
+
+    /** Spark finds params by reflection; the declared settings' params are added (see ParamHolder). */
+    @Override
+    public Param<?>[] params() {
+        return ParamHolder.params(params, super.params());
+    }
+
+    @Override
+    public Param<Object> getParam(String name) {
+        return ParamHolder.getParam(params, name, super::getParam);
     }
 
     @Override

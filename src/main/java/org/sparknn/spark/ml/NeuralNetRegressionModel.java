@@ -18,7 +18,6 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
 
     private String uid; // no initializer: see UidStaging
     private final ParamHolder params;
-    private final Param<String> loss;
     private final TrainedNetwork network;
 
     NeuralNetRegressionModel(String uid, TrainedNetwork network) {
@@ -27,10 +26,8 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
 
     private NeuralNetRegressionModel(boolean staged, TrainedNetwork network) {
         super();
-        this.params = new ParamHolder(this);
+        this.params = new ParamHolder(this, NeuralNetRegressor.LOSS);
         params.setDefaults(this);
-        this.loss = NeuralNetRegressor.lossParam(this);
-        setDefault(loss, "mse");
         this.network = network;
     }
 
@@ -39,7 +36,7 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
         NeuralNetRegressionModel m = new NeuralNetRegressionModel(
                 org.apache.spark.ml.util.Identifiable.randomUID("nnRegressor"), network);
         m.params.setTraining(m, network.settings());
-        m.set(m.loss, loss);
+        m.set(m.loss(), loss);
         return m;
     }
 
@@ -57,8 +54,19 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
         return params;
     }
 
+    /** Spark finds params by reflection; the declared settings' params are added (see ParamHolder). */
+    @Override
+    public Param<?>[] params() {
+        return ParamHolder.params(params, super.params());
+    }
+
+    @Override
+    public Param<Object> getParam(String name) {
+        return ParamHolder.getParam(params, name, super::getParam);
+    }
+
     public Param<String> loss() {
-        return loss;
+        return param(NeuralNetRegressor.LOSS);
     }
 
     public TrainedNetwork trainedNetwork() {

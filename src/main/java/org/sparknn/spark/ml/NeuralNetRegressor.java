@@ -9,6 +9,8 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
+import org.sparknn.config.Choice;
+import org.sparknn.config.Setting;
 import org.sparknn.nn.LossKind;
 
 /**
@@ -22,7 +24,6 @@ public class NeuralNetRegressor extends Regressor<Vector, NeuralNetRegressor, Ne
 
     private String uid; // no initializer: see UidStaging
     private final ParamHolder params;
-    private final Param<String> loss;
 
     public NeuralNetRegressor() {
         this(Identifiable.randomUID("nnRegressor"));
@@ -34,16 +35,22 @@ public class NeuralNetRegressor extends Regressor<Vector, NeuralNetRegressor, Ne
 
     private NeuralNetRegressor(boolean staged) {
         super();
-        params = new ParamHolder(this);
+        params = new ParamHolder(this, LOSS);
         params.setDefaults(this);
-        loss = lossParam(this);
-        setDefault(loss, "mse");
     }
 
-    static Param<String> lossParam(org.apache.spark.ml.param.Params owner) {
-        return new Param<>(owner, "loss", "training loss: mse (mean squared error, L2 loss) or mae (mean absolute error, L1 loss)",
-                ParamHolder.<String>valid(v -> v.equals("mse") || v.equals("mae")));
+    /** The regression loss: mean squared error (L2 loss) or mean absolute error (L1 loss). */
+    public enum RegressionLoss implements Choice {
+        MSE, MAE;
+
+        LossKind kind() {
+            return this == MAE ? LossKind.MAE : LossKind.MSE;
+        }
     }
+
+    public static final Setting<RegressionLoss> LOSS = Setting.choiceSetting("loss", RegressionLoss.MSE,
+            "training loss: mse (mean squared error, L2 loss) or mae (mean absolute error, L1 loss)");
+
 
 
     @Override
@@ -59,21 +66,32 @@ public class NeuralNetRegressor extends Regressor<Vector, NeuralNetRegressor, Ne
         return params;
     }
 
+    /** Spark finds params by reflection; the declared settings' params are added (see ParamHolder). */
+    @Override
+    public Param<?>[] params() {
+        return ParamHolder.params(params, super.params());
+    }
+
+    @Override
+    public Param<Object> getParam(String name) {
+        return ParamHolder.getParam(params, name, super::getParam);
+    }
+
     public Param<String> loss() {
-        return loss;
+        return param(NeuralNetRegressor.LOSS);
     }
 
     public String getLoss() {
-        return getOrDefault(loss);
+        return getOrDefault(loss());
     }
 
     public NeuralNetRegressor setLoss(String value) {
-        return (NeuralNetRegressor) set(loss, value);
+        return (NeuralNetRegressor) set(loss(), value);
     }
 
     @Override
     public NeuralNetRegressionModel train(Dataset<?> dataset) {
-        LossKind kind = getLoss().equals("mae") ? LossKind.MAE : LossKind.MSE;
+        LossKind kind = LOSS.parse(getLoss()).kind();
         TrainedNetwork trained = Fitting.train(dataset, getFeaturesCol(), getLabelCol(), this, 1, kind);
         return new NeuralNetRegressionModel(uid(), trained);
     }

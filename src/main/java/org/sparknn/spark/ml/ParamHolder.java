@@ -7,107 +7,124 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
+import org.sparknn.config.Choice;
+import org.sparknn.config.Setting;
+import org.sparknn.nn.MlpShape;
 import org.sparknn.train.TrainConfig;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The Spark ML params of sparknn's estimators and models, created for one owner. Every training
- * setting of {@link TrainConfig} becomes a typed param with the same name, doc, range check and
- * default (taken from TrainConfig, so each default stays written once); the network's shape has
- * its own params with their defaults here.
+ * The Spark ML params of one estimator or model, derived from the declared settings: every
+ * training setting of {@link TrainConfig} and every shape setting of {@link MlpShape} becomes a
+ * param of the same name, with the param type, doc, range check and default taken from the
+ * declaration; plus {@link #MODEL_SPEC}. A new setting becomes a param without any code here.
  */
 public final class ParamHolder implements Serializable {
-    static final int[] DEFAULT_HIDDEN_LAYERS = {256, 256};
-    static final String DEFAULT_ACTIVATION = "relu";
-    static final double DEFAULT_DROPOUT = 0.2;
-    static final boolean DEFAULT_BATCH_NORM = true;
-    static final double DEFAULT_BN_MOMENTUM = 0.1;
+    private static final long serialVersionUID = 1L;
 
-    final Map<String, Param<?>> training = new LinkedHashMap<>();
-    final Param<String> modelSpec;
-    final IntArrayParam hiddenLayers;
-    final Param<String> activation;
-    final DoubleParam dropoutRate;
-    final BooleanParam batchNorm;
-    final DoubleParam bnMomentum;
+    public static final Setting<String> MODEL_SPEC = Setting.stringSetting("modelSpec", "",
+            "full model spec as JSON (layers and loss; the input size and output layer are checked against the data); "
+                    + "empty = build from hiddenLayers, activation, dropoutRate, batchNorm, bnMomentum");
 
-    ParamHolder(Params owner) {
-        TrainConfig defaults = new TrainConfig();
-        Map<String, String> docs = TrainConfig.descriptions();
-        for (Map.Entry<String, Object> e : defaults.toMap().entrySet()) {
-            String key = e.getKey();
-            Object value = e.getValue();
-            String doc = docs.get(key);
-            scala.Function1<Object, Object> valid = valid(v -> isValidSetting(key, v));
-            Param<?> p;
-            if (value instanceof Integer) {
-                p = new IntParam(owner, key, doc, valid);
-            } else if (value instanceof Long) {
-                p = new LongParam(owner, key, doc, valid);
-            } else if (value instanceof Double) {
-                p = new DoubleParam(owner, key, doc, valid);
-            } else if (value instanceof Boolean) {
-                p = new BooleanParam(owner, key, doc);
-            } else {
-                p = new Param<String>(owner, key, doc, ParamHolder.<String>valid(v -> isValidSetting(key, v)));
-            }
-            training.put(key, p);
+    private final Map<String, Param<?>> byName = new LinkedHashMap<>();
+    private final List<Setting<?>> settings;
+
+    /** The params of {@code owner}: the declared settings plus {@code extra} ones of its own (e.g. a regressor's loss). */
+    ParamHolder(Params owner, Setting<?>... extra) {
+        this.settings = new ArrayList<>(settings());
+        this.settings.addAll(List.of(extra));
+        for (Setting<?> s : this.settings) {
+            byName.put(s.name(), create(owner, s));
         }
-        modelSpec = new Param<>(owner, "modelSpec", "full model spec as JSON (layers and loss; the input size and output "
-                + "layer are checked against the data); empty = build from hiddenLayers, activation, dropoutRate, batchNorm",
-                ParamHolder.<String>valid(v -> true));
-        hiddenLayers = new IntArrayParam(owner, "hiddenLayers", "units of each hidden dense layer, each >= 1",
-                ParamHolder.<int[]>valid(v -> java.util.Arrays.stream(v).allMatch(u -> u >= 1)));
-        activation = new Param<>(owner, "activation", "hidden activation: relu, leaky_relu, tanh or sigmoid",
-                ParamHolder.<String>valid(v -> java.util.List.of("relu", "leaky_relu", "tanh", "sigmoid").contains(v)));
-        dropoutRate = new DoubleParam(owner, "dropoutRate", "drop probability after each hidden layer, in [0, 1)",
-                valid(v -> (Double) v >= 0 && (Double) v < 1));
-        batchNorm = new BooleanParam(owner, "batchNorm", "batch normalization after each hidden dense layer");
-        bnMomentum = new DoubleParam(owner, "bnMomentum", "weight of the newest batch in the running BN average, in (0, 1]",
-                valid(v -> (Double) v > 0 && (Double) v <= 1));
     }
 
-    /** A serializable predicate for the Serializable function Spark expects. */
-    interface Check<T> extends java.util.function.Predicate<T>, Serializable {
+    /** Every setting that is a param. */
+    static List<Setting<?>> settings() {
+        List<Setting<?>> all = new ArrayList<>(TrainConfig.settings());
+        all.addAll(MlpShape.settings());
+        all.add(MODEL_SPEC);
+        return all;
     }
 
-    /** Params travel inside models to executors, so their validators must be serializable. */
+    /** The Spark ML param of a setting: its type from the setting's type, doc and range check from the declaration. */
+    static Param<?> create(Params owner, Setting<?> s) {
+        String doc = s.doc() + ", " + s.range();
+        String name = s.name();
+        return switch (s.type()) {
+            case INT -> new IntParam(owner, name, doc, valid(s));
+            case LONG -> new LongParam(owner, name, doc, valid(s));
+            case DOUBLE -> new DoubleParam(owner, name, doc, valid(s));
+            case BOOLEAN -> new BooleanParam(owner, name, doc);
+            case INT_ARRAY -> new IntArrayParam(owner, name, doc, ParamHolder.<int[]>valid(s));
+            case STRING, CHOICE -> new Param<String>(owner, name, doc, ParamHolder.<String>valid(s));
+        };
+    }
+
+    /** Params travel inside models to executors, so validators are serializable. */
     @SuppressWarnings("unchecked")
-    static <T> scala.Function1<T, Object> valid(Check<T> check) {
-        return (scala.Function1<T, Object> & Serializable) v -> check.test(v);
+    private static <T> scala.Function1<T, Object> valid(Setting<?> s) {
+        return (scala.Function1<T, Object> & Serializable) s::isValid;
     }
 
-    private static boolean isValidSetting(String key, Object value) {
-        try {
-            new TrainConfig().set(key, String.valueOf(value));
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
+    Param<?> param(Setting<?> s) {
+        Param<?> p = byName.get(s.name());
+        if (p == null) {
+            throw new IllegalArgumentException(s.name() + " is not a param of sparknn's estimators");
         }
+        return p;
     }
 
-    /** Sets the training params of {@code owner} to the values a run used. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    void setTraining(Params owner, Map<String, Object> settings) {
-        settings.forEach((k, v) -> {
-            Param p = training.get(k);
-            if (p != null) {
-                owner.set(p, v);
-            }
-        });
+    /**
+     * An owner's params: Spark's own (found by reflection over no-arg methods returning a Param)
+     * together with the declared settings', sorted by name as Spark sorts them. {@code holder} is
+     * null while the Spark superclass constructor runs.
+     */
+    static Param<?>[] params(ParamHolder holder, Param<?>[] spark) {
+        if (holder == null) {
+            return spark;
+        }
+        Map<String, Param<?>> all = new LinkedHashMap<>();
+        for (Param<?> p : spark) {
+            all.put(p.name(), p);
+        }
+        holder.byName.forEach(all::putIfAbsent);
+        Param<?>[] out = all.values().toArray(new Param<?>[0]);
+        Arrays.sort(out, Comparator.comparing(Param::name));
+        return out;
+    }
+
+    /** An owner's param by name (Spark's persistence and copies look params up this way). */
+    @SuppressWarnings("unchecked")
+    static Param<Object> getParam(ParamHolder holder, String name, java.util.function.Function<String, Param<Object>> spark) {
+        Param<?> p = holder == null ? null : holder.byName.get(name);
+        return p != null ? (Param<Object>) p : spark.apply(name);
+    }
+
+    /** The value a param holds for a setting value: choices as their lower-case key. */
+    static Object paramValue(Object value) {
+        return value instanceof Choice c ? c.key() : value;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     void setDefaults(Params owner) {
-        new TrainConfig().toMap().forEach((k, v) -> owner.setDefault((Param) training.get(k), v));
-        owner.setDefault(modelSpec, "");
-        owner.setDefault(hiddenLayers, DEFAULT_HIDDEN_LAYERS);
-        owner.setDefault(activation, DEFAULT_ACTIVATION);
-        owner.setDefault(dropoutRate, DEFAULT_DROPOUT);
-        owner.setDefault(batchNorm, DEFAULT_BATCH_NORM);
-        owner.setDefault(bnMomentum, DEFAULT_BN_MOMENTUM);
+        for (Setting<?> s : settings) {
+            owner.setDefault((Param) byName.get(s.name()), paramValue(s.defaultValue()));
+        }
+    }
+
+    /** Sets the training params of {@code owner} to the settings a run used (plain values, as model files hold them). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void setTraining(Params owner, Map<String, Object> settings) {
+        TrainConfig config = TrainConfig.defaults().withAll(settings);
+        for (Setting<?> s : TrainConfig.settings()) {
+            owner.set((Param) byName.get(s.name()), paramValue(config.get(s)));
+        }
     }
 }

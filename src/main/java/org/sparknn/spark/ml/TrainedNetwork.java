@@ -29,10 +29,10 @@ public final class TrainedNetwork implements Serializable {
         this.state = state;
         this.settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
         this.summary = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(summary));
-        Network probe = Network.create(spec(), 0);
-        if (probe.store().size() != weights.length || probe.store().stateSize() != state.length) {
+        ModelSpec spec = spec();
+        if (spec.paramCount() != weights.length || spec.stateCount() != state.length) {
             throw new IllegalArgumentException("model has " + weights.length + " weights and " + state.length
-                    + " state values; its spec needs " + probe.store().size() + " and " + probe.store().stateSize());
+                    + " state values; its spec needs " + spec.paramCount() + " and " + spec.stateCount());
         }
     }
 
@@ -79,6 +79,19 @@ public final class TrainedNetwork implements Serializable {
 
     /** Inference on one sample; returns a new array of the network's outputs. */
     public float[] outputs(double[] features) {
+        return infer(features).forward.clone();
+    }
+
+    /** Inference on one sample; returns a new array of the logits (the input of the softmax head). */
+    public float[] logits(double[] features) {
+        Network net = infer(features).net;
+        return java.util.Arrays.copyOf(net.logits(), net.outputSize());
+    }
+
+    private record Inferred(Network net, float[] forward) {
+    }
+
+    private Inferred infer(double[] features) {
         Network net = network();
         if (features.length != net.inputSize()) {
             throw new IllegalArgumentException("features vector has " + features.length + " values, the model expects "
@@ -88,6 +101,6 @@ public final class TrainedNetwork implements Serializable {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) features[i];
         }
-        return net.forward(x, 1, Pass.inference()).clone();
+        return new Inferred(net, net.forward(x, 1, Pass.inference()));
     }
 }

@@ -1,5 +1,9 @@
 package org.sparknn.spark.ml;
 
+import org.apache.spark.ml.param.DoubleParam;
+import org.sparknn.nn.MlpShape;
+import org.sparknn.train.TrainConfig;
+
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
@@ -43,8 +47,8 @@ class NeuralNetClassifierTest {
     }
 
     private static NeuralNetClassifier small() {
-        return new NeuralNetClassifier().setHiddenLayers(new int[] {64}).setEpochs(4).setBatchSize(64)
-                .setWorkers(2).setLearningRate(0.002).setSeed(5);
+        return new NeuralNetClassifier().set(MlpShape.HIDDEN_LAYERS, new int[] {64}).set(TrainConfig.EPOCHS, 4).set(TrainConfig.BATCH_SIZE, 64)
+                .set(TrainConfig.WORKERS, 2).set(TrainConfig.LEARNING_RATE, 0.002).set(TrainConfig.SEED, 5L);
     }
 
     private static double accuracy(Dataset<Row> predictions) {
@@ -74,13 +78,13 @@ class NeuralNetClassifierTest {
 
     @Test
     void saveThenLoadGivesIdenticalPredictions(@TempDir java.nio.file.Path dir) throws Exception {
-        NeuralNetClassificationModel model = small().setEpochs(1).fit(train);
+        NeuralNetClassificationModel model = small().set(TrainConfig.EPOCHS, 1).fit(train);
         String path = dir.resolve("model").toString();
         model.write().save(path);
         NeuralNetClassificationModel loaded = NeuralNetClassificationModel.load(path);
         assertEquals(model.uid(), loaded.uid());
-        assertEquals(model.getEpochs(), loaded.getEpochs());
-        assertArrayEquals(model.getHiddenLayers(), loaded.getHiddenLayers());
+        assertEquals(model.get(TrainConfig.EPOCHS), loaded.get(TrainConfig.EPOCHS));
+        assertArrayEquals(model.get(MlpShape.HIDDEN_LAYERS), loaded.get(MlpShape.HIDDEN_LAYERS));
         List<Row> a = model.transform(test).select("probability").collectAsList();
         List<Row> b = loaded.transform(test).select("probability").collectAsList();
         for (int i = 0; i < a.size(); i++) {
@@ -104,16 +108,20 @@ class NeuralNetClassifierTest {
         e = assertThrows(Exception.class, () -> NeuralNetClassificationModel.load(path));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
         java.nio.file.Path meta = dir.resolve("model/sparknn/model.json");
-        Files.writeString(meta, Files.readString(meta).replace("\"formatVersion\" : 1", "\"formatVersion\" : 7"));
+        String metaText = Files.readString(meta);
+        String version = "\"formatVersion\" : " + ModelFiles.FORMAT_VERSION;
+        assertTrue(metaText.contains(version), metaText);
+        Files.writeString(meta, metaText.replace(version, "\"formatVersion\" : 7"));
         e = assertThrows(Exception.class, () -> NeuralNetClassificationModel.load(path));
-        assertTrue(e.getMessage().contains("model format version 7; this sparknn reads version 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("model format version 7; this sparknn reads version " + ModelFiles.FORMAT_VERSION),
+                e.getMessage());
     }
 
     @Test
     void pipelineWithStringLabelsRoundTrips(@TempDir java.nio.file.Path dir) throws Exception {
         Dataset<Row> named = train.withColumn("digit", concat(lit("digit-"), col("label").cast("int")));
         StringIndexer indexer = new StringIndexer().setInputCol("digit").setOutputCol("indexed");
-        NeuralNetClassifier nn = small().setEpochs(2);
+        NeuralNetClassifier nn = small().set(TrainConfig.EPOCHS, 2);
         nn.setLabelCol("indexed");
         PipelineModel model = new Pipeline().setStages(new PipelineStage[] {indexer, nn}).fit(named);
         String path = dir.resolve("pipeline").toString();
@@ -132,15 +140,15 @@ class NeuralNetClassifierTest {
 
     @Test
     void crossValidatorPicksOneOfTwoValuesAndTheResultIsUsable() {
-        NeuralNetClassifier nn = small().setEpochs(2);
-        ParamMap[] grid = new ParamGridBuilder().addGrid(nn.l2(), new double[] {0.0, 0.5}).build();
+        NeuralNetClassifier nn = small().set(TrainConfig.EPOCHS, 2);
+        ParamMap[] grid = new ParamGridBuilder().addGrid(nn.<DoubleParam>param(TrainConfig.L2), new double[] {0.0, 0.5}).build();
         CrossValidator cv = new CrossValidator().setEstimator(nn).setEstimatorParamMaps(grid)
                 .setEvaluator(new MulticlassClassificationEvaluator().setMetricName("accuracy")).setNumFolds(2).setSeed(3);
         CrossValidatorModel cvModel = cv.fit(train);
         double[] metrics = cvModel.avgMetrics();
         assertEquals(2, metrics.length);
         NeuralNetClassificationModel best = (NeuralNetClassificationModel) cvModel.bestModel();
-        double bestL2 = best.getL2();
+        double bestL2 = best.get(TrainConfig.L2);
         assertTrue(bestL2 == 0.0 || bestL2 == 0.5);
         int bestIndex = metrics[0] >= metrics[1] ? 0 : 1;
         assertEquals(bestIndex == 0 ? 0.0 : 0.5, bestL2);
@@ -150,13 +158,13 @@ class NeuralNetClassifierTest {
     @Test
     void paramsValidateAndDescribeThemselves() {
         NeuralNetClassifier nn = new NeuralNetClassifier();
-        assertThrows(IllegalArgumentException.class, () -> nn.setMomentum(1.5));
-        assertThrows(IllegalArgumentException.class, () -> nn.setOptimizer("lbfgs"));
-        assertThrows(IllegalArgumentException.class, () -> nn.setDropoutRate(1.0));
-        assertEquals(10, nn.getEpochs());
+        assertThrows(IllegalArgumentException.class, () -> nn.set(TrainConfig.MOMENTUM, 1.5));
+        assertThrows(IllegalArgumentException.class, () -> nn.set(nn.getParam("optimizer"), "lbfgs"));
+        assertThrows(IllegalArgumentException.class, () -> nn.set(MlpShape.DROPOUT_RATE, 1.0));
+        assertEquals(10, nn.get(TrainConfig.EPOCHS));
         assertTrue(nn.explainParams().contains("learningRate: base learning rate, > 0 (default: 0.001)"), nn.explainParams());
-        NeuralNetClassifier copy = nn.setL1(0.01).copy(ParamMap.empty());
-        assertEquals(0.01, copy.getL1());
+        NeuralNetClassifier copy = nn.set(TrainConfig.L1, 0.01).copy(ParamMap.empty());
+        assertEquals(0.01, copy.get(TrainConfig.L1));
         assertEquals(nn.uid(), copy.uid());
     }
 }

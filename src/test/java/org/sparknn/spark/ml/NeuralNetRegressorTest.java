@@ -1,5 +1,9 @@
 package org.sparknn.spark.ml;
 
+import org.apache.spark.ml.param.DoubleParam;
+import org.sparknn.nn.MlpShape;
+import org.sparknn.train.TrainConfig;
+
 import org.apache.spark.ml.evaluation.RegressionEvaluator;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Dataset;
@@ -43,9 +47,9 @@ class NeuralNetRegressorTest {
         Dataset<Row> test = data(spark, 500, 2);
         RegressionEvaluator rmse = new RegressionEvaluator().setMetricName("rmse");
         for (String loss : new String[] {"mse", "mae"}) {
-            NeuralNetRegressor nn = new NeuralNetRegressor().setLoss(loss).setHiddenLayers(new int[] {32})
-                    .setActivation("tanh").setBatchNorm(false).setDropoutRate(0).setEpochs(12).setBatchSize(64)
-                    .setLearningRate(0.02).setWorkers(2).setSeed(4);
+            NeuralNetRegressor nn = new NeuralNetRegressor().setLoss(loss).set(MlpShape.HIDDEN_LAYERS, new int[] {32})
+                    .set(MlpShape.ACTIVATION, MlpShape.Activation.TANH).set(MlpShape.BATCH_NORM, false).set(MlpShape.DROPOUT_RATE, 0.0).set(TrainConfig.EPOCHS, 12).set(TrainConfig.BATCH_SIZE, 64)
+                    .set(TrainConfig.LEARNING_RATE, 0.02).set(TrainConfig.WORKERS, 2).set(TrainConfig.SEED, 4L);
             NeuralNetRegressionModel model = nn.fit(train);
             double error = rmse.evaluate(model.transform(test));
             assertTrue(error < 0.35, loss + ": test RMSE " + error + " (label sd about 2.3)");

@@ -1,4 +1,4 @@
-package org.sparknn.cli;
+package org.sparknn.bench;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
@@ -11,9 +11,13 @@ import org.sparknn.nn.LayerSpec;
 import org.sparknn.nn.LossKind;
 import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
-import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.cli.Cli;
+import org.sparknn.cli.Inputs;
+import org.sparknn.cli.JobConfig;
+import org.sparknn.nn.MlpShape;
 import org.sparknn.spark.Shards;
 import org.sparknn.spark.SparkSetup;
+import org.sparknn.spark.SparkTrainer;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.ReferenceTrainer;
 import org.sparknn.train.TrainConfig;
@@ -63,10 +67,8 @@ public final class CompareMain {
         SparkSession spark = SparkSetup.localSession(master, "sparknn-compare", false);
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            org.apache.spark.sql.Dataset<Row> trainFrame = Inputs.frame(spark, train).cache();
-            org.apache.spark.sql.Dataset<Row> testFrame = Inputs.frame(spark, test).cache();
-            trainFrame.count();
-            testFrame.count();
+            org.apache.spark.sql.Dataset<Row> trainFrame = Inputs.cachedFrame(spark, train);
+            org.apache.spark.sql.Dataset<Row> testFrame = Inputs.cachedFrame(spark, test);
             System.out.printf("data: %s (%d train, %d test); Spark %s, master %s%n", job.data().train(), train.size(),
                     test.size(), spark.version(), sc.master());
 
@@ -96,11 +98,13 @@ public final class CompareMain {
             List<Row3> rows = new ArrayList<>();
             rows.add(new Row3("MLlib MultilayerPerceptronClassifier 784-128-10 sigmoid, L-BFGS", mllibSeconds, mllibBest, mllibTimeToBest));
 
-            ModelSpec small = new ModelSpec(784, List.of(new LayerSpec.Dense(128), new LayerSpec.Sigmoid(), new LayerSpec.Dense(10),
-                    new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
-            TrainConfig smallConfig = job.training().copy().learningRate(0.01).epochs(30).batchSize(128);
-            rows.add(sparknn(sc, "sparknn 784-128-10 sigmoid, Adam, 30 epochs, 2 workers", small, smallConfig, train, test, mllibBest));
-            rows.add(sparknn(sc, "sparknn " + describe(job.model()) + " (" + job.file() + "), 2 workers", job.model(),
+            ModelSpec small = ModelSpec.mlp(784, new MlpShape(new int[] {128}, MlpShape.Activation.SIGMOID, 0, false,
+                    LayerSpec.BatchNorm.DEFAULT_MOMENTUM), 10, LossKind.SOFTMAX_CROSS_ENTROPY);
+            TrainConfig smallConfig = job.training().with(TrainConfig.LEARNING_RATE, 0.01).with(TrainConfig.EPOCHS, 30)
+                    .with(TrainConfig.BATCH_SIZE, 128);
+            rows.add(sparknn(sc, "sparknn 784-128-10 sigmoid, Adam, 30 epochs, " + SparkTrainer.workers(smallConfig, sc) + " workers", small, smallConfig, train, test, mllibBest));
+            rows.add(sparknn(sc, "sparknn " + describe(job.model()) + " (" + job.file() + "), "
+                    + SparkTrainer.workers(job.training(), sc) + " workers", job.model(),
                     job.training(), train, test, mllibBest));
             rows.add(singleJvm("sparknn " + describe(job.model()) + ", single JVM, no Spark (for reference)", job.model(),
                     job.training(), train, test, mllibBest));
@@ -118,14 +122,15 @@ public final class CompareMain {
 
     private static Row3 sparknn(JavaSparkContext sc, String name, ModelSpec spec, TrainConfig config, Dataset train, Dataset test,
                                 double target) {
-        int workers = config.workers() > 0 ? config.workers() : 2;
-        Shards trainShards = Shards.fromDataset(sc, train, workers, config.seed());
-        Shards testShards = Shards.fromDataset(sc, test, workers, config.seed());
+        int workers = SparkTrainer.workers(config, sc);
+        long seed = config.get(TrainConfig.SEED);
+        Shards trainShards = Shards.fromDataset(sc, train, workers, seed);
+        Shards testShards = Shards.fromDataset(sc, test, workers, seed);
         try {
-            Network net = Network.create(spec, config.seed());
+            Network net = Network.create(spec, seed);
             long start = System.nanoTime();
-            TrainingResult r = DistributedTrainer.fit(trainShards, testShards, net, config.copy().workers(workers),
-                    m -> System.out.println("  " + name + ": " + m.toLine()), new DistributedTrainer.Options()).training();
+            TrainingResult r = SparkTrainer.fit(trainShards, testShards, net, config.with(TrainConfig.WORKERS, workers),
+                    m -> System.out.println("  " + name + ": " + m.toLine())).training();
             return new Row3(name, (System.nanoTime() - start) / 1e9, r.finalValidation().accuracy(), timeTo(r, target));
         } finally {
             trainShards.release();
@@ -134,7 +139,7 @@ public final class CompareMain {
     }
 
     private static Row3 singleJvm(String name, ModelSpec spec, TrainConfig config, Dataset train, Dataset test, double target) {
-        Network net = Network.create(spec, config.seed());
+        Network net = Network.create(spec, config.get(TrainConfig.SEED));
         long start = System.nanoTime();
         TrainingResult r = ReferenceTrainer.fit(net, train, test, config, m -> System.out.println("  " + name + ": " + m.toLine()));
         return new Row3(name, (System.nanoTime() - start) / 1e9, r.finalValidation().accuracy(), timeTo(r, target));

@@ -1,4 +1,4 @@
-package org.sparknn.cli;
+package org.sparknn.bench;
 
 import org.sparknn.nn.LayerSpec;
 import org.sparknn.nn.Layer;

@@ -1,4 +1,4 @@
-package org.sparknn.cli;
+package org.sparknn.bench;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
@@ -12,8 +12,11 @@ import org.sparknn.nn.LossKind;
 import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
 import org.sparknn.optim.Regularization;
-import org.sparknn.spark.DistributedTrainer;
+import org.sparknn.cli.Inputs;
+import org.sparknn.nn.MlpShape;
 import org.sparknn.spark.Shards;
+import org.sparknn.spark.SparkTrainer;
+import org.sparknn.train.Choices.Solver;
 import org.sparknn.spark.SparkSetup;
 import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
@@ -37,10 +40,8 @@ public final class SolverBenchMain {
         SparkSession spark = SparkSetup.localSession("local[2]", "sparknn-solvers", false);
         try {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-            org.apache.spark.sql.Dataset<Row> trainFrame = Inputs.frame(spark, train).cache();
-            org.apache.spark.sql.Dataset<Row> testFrame = Inputs.frame(spark, test).cache();
-            trainFrame.count();
-            testFrame.count();
+            org.apache.spark.sql.Dataset<Row> trainFrame = Inputs.cachedFrame(spark, train);
+            org.apache.spark.sql.Dataset<Row> testFrame = Inputs.cachedFrame(spark, test);
             int iterations = 50;
 
             long start = System.nanoTime();
@@ -49,9 +50,10 @@ public final class SolverBenchMain {
             double mllibSeconds = (System.nanoTime() - start) / 1e9;
             double mllibAccuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(mlp.transform(testFrame));
 
-            ModelSpec spec = new ModelSpec(784, List.of(new LayerSpec.Dense(128), new LayerSpec.Sigmoid(), new LayerSpec.Dense(10),
-                    new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
-            TrainConfig lbfgs = new TrainConfig().solver("lbfgs").maxIterations(iterations).workers(2);
+            ModelSpec spec = ModelSpec.mlp(784, new MlpShape(new int[] {128}, MlpShape.Activation.SIGMOID, 0, false,
+                    LayerSpec.BatchNorm.DEFAULT_MOMENTUM), 10, LossKind.SOFTMAX_CROSS_ENTROPY);
+            TrainConfig lbfgs = TrainConfig.defaults().with(TrainConfig.SOLVER, Solver.LBFGS)
+                    .with(TrainConfig.MAX_ITERATIONS, iterations).with(TrainConfig.WORKERS, 2);
             start = System.nanoTime();
             TrainingResult ours = fit(sc, spec, lbfgs, train, test);
             double oursSeconds = (System.nanoTime() - start) / 1e9;
@@ -69,7 +71,9 @@ public final class SolverBenchMain {
             for (double l1 : new double[] {1e-4, 1e-3, 1e-2}) {
                 Network net = Network.create(softmax, 42);
                 start = System.nanoTime();
-                TrainingResult r = fit(sc, net, new TrainConfig().solver("owlqn").l1(l1).maxIterations(200).workers(2), train, test);
+                TrainConfig owlqn = TrainConfig.defaults().with(TrainConfig.SOLVER, Solver.OWLQN).with(TrainConfig.L1, l1)
+                        .with(TrainConfig.MAX_ITERATIONS, 200).with(TrainConfig.WORKERS, 2);
+                TrainingResult r = fit(sc, net, owlqn, train, test);
                 System.out.printf(Locale.ROOT, "  l1 = %-7s exact zeros %5.1f%% of weights   test accuracy %.4f   %5.1f s%n", l1,
                         100 * Regularization.sparsity(net.store().values(), net.store().blocks()),
                         r.finalValidation().accuracy(), (System.nanoTime() - start) / 1e9);
@@ -80,15 +84,15 @@ public final class SolverBenchMain {
     }
 
     private static TrainingResult fit(JavaSparkContext sc, ModelSpec spec, TrainConfig config, Dataset train, Dataset test) {
-        return fit(sc, Network.create(spec, config.seed()), config, train, test);
+        return fit(sc, Network.create(spec, config.get(TrainConfig.SEED)), config, train, test);
     }
 
     private static TrainingResult fit(JavaSparkContext sc, Network net, TrainConfig config, Dataset train, Dataset test) {
-        Shards trainShards = Shards.fromDataset(sc, train, config.workers(), config.seed());
-        Shards testShards = Shards.fromDataset(sc, test, config.workers(), config.seed());
+        int workers = SparkTrainer.workers(config, sc);
+        Shards trainShards = Shards.fromDataset(sc, train, workers, config.get(TrainConfig.SEED));
+        Shards testShards = Shards.fromDataset(sc, test, workers, config.get(TrainConfig.SEED));
         try {
-            return DistributedTrainer.fit(trainShards, testShards, net, config, TrainingListener.silent(),
-                    new DistributedTrainer.Options()).training();
+            return SparkTrainer.fit(trainShards, testShards, net, config, TrainingListener.silent()).training();
         } finally {
             trainShards.release();
             testShards.release();

@@ -1,0 +1,144 @@
+package org.sparknn.bench;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparknn.data.Dataset;
+import org.sparknn.data.IdxReader;
+import org.sparknn.nn.LayerSpec;
+import org.sparknn.nn.LossKind;
+import org.sparknn.nn.MlpShape;
+import org.sparknn.nn.ModelSpec;
+import org.sparknn.nn.Network;
+import org.sparknn.spark.Shards;
+import org.sparknn.spark.SparkSetup;
+import org.sparknn.spark.SparkTrainer;
+import org.sparknn.spark.StepTimings;
+import org.sparknn.train.Choices.BnPopulationMode;
+import org.sparknn.train.Choices.ExchangeMode;
+import org.sparknn.train.Choices.OptimizerKind;
+import org.sparknn.train.EpochMetrics;
+import org.sparknn.train.ReferenceTrainer;
+import org.sparknn.train.TrainConfig;
+import org.sparknn.train.TrainingListener;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Distributed step benchmark on an embedded local[2] Spark, all in one run: the time of an empty
+ * job, the step time split of synchronous training of 784-1024-1024-10 with BN and dropout at
+ * global batch 512 on the bundled data, samples/s for P = 1 and P = 2 with driver aggregation
+ * (one job per step), P = 2 with exchange=allreduce (one barrier job per epoch) and with local
+ * SGD, and the single-thread reference trainer's samples/s on the same model and batches. Every
+ * figure comes from the product's own trainers; the first epoch of each run is warm-up.
+ *
+ * <pre>SparkBenchMain [--master local[2]] [--epochs N]</pre>
+ */
+public final class SparkBenchMain {
+    private static final int BATCH = 512;
+
+    private SparkBenchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        String master = "local[2]";
+        int epochs = 4;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--master" -> master = args[i + 1];
+                case "--epochs" -> epochs = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; valid: --master, --epochs");
+            }
+        }
+        Dataset train = IdxReader.readDir(Path.of("data/mnist"), "train");
+        ModelSpec spec = ModelSpec.mlp(784, new MlpShape(new int[] {1024, 1024}, MlpShape.Activation.RELU, 0.2, true,
+                LayerSpec.BatchNorm.DEFAULT_MOMENTUM), 10, LossKind.SOFTMAX_CROSS_ENTROPY);
+        TrainConfig config = TrainConfig.defaults().with(TrainConfig.EPOCHS, epochs).with(TrainConfig.BATCH_SIZE, BATCH)
+                .with(TrainConfig.OPTIMIZER, OptimizerKind.MOMENTUM).with(TrainConfig.LEARNING_RATE, 0.01)
+                .with(TrainConfig.BN_POPULATION, BnPopulationMode.RUNNING);
+        long seed = config.get(TrainConfig.SEED);
+        System.out.printf(Locale.ROOT, "model 784-1024-1024-10 + BN + dropout: %,d parameters; global batch %d; %d epochs (first epoch = warm-up, not timed)%n",
+                spec.paramCount(), BATCH, epochs);
+
+        // The product's single-JVM trainer on the same batches and update, timed after its first epoch.
+        List<EpochMetrics> h0 = ReferenceTrainer.fit(Network.create(spec, seed), train, null, config, TrainingListener.silent())
+                .history();
+        double reference = afterWarmUp(h0, train.size());
+        System.out.printf(Locale.ROOT, "single-thread reference trainer: %,.0f samples/s%n", reference);
+
+        SparkSession spark = SparkSetup.localSession(master, "sparknn-bench", false);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        try {
+            double[] samplesPerSecond = new double[3];
+            for (int p = 1; p <= 2; p++) {
+                double empty = emptyJobMs(sc, p);
+                StepTimings t = timings(sc, train, spec, config.with(TrainConfig.WORKERS, p));
+                samplesPerSecond[p] = BATCH / (t.stepMs() / 1e3);
+                System.out.printf(Locale.ROOT, "P=%d on %s: empty job %.2f ms; %s%n", p, master, empty, t);
+                System.out.printf(Locale.ROOT, "P=%d: %,.0f samples/s; overhead above the empty job: %.2f ms%n",
+                        p, samplesPerSecond[p], t.overheadMs() - empty);
+            }
+            StepTimings ar = timings(sc, train, spec, config.with(TrainConfig.WORKERS, 2)
+                    .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE));
+            double allReduce = BATCH / (ar.stepMs() / 1e3);
+            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce (one barrier job per epoch): %s%n", ar);
+            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce: %,.0f samples/s; scaling efficiency %.2f%n",
+                    allReduce, allReduce / (2 * reference));
+            Shards shards = Shards.fromDataset(sc, train, 2, seed);
+            List<EpochMetrics> h = SparkTrainer.fit(shards, null, Network.create(spec, seed),
+                    config.with(TrainConfig.WORKERS, 2).with(TrainConfig.SYNC_EVERY, 4), TrainingListener.silent())
+                    .training().history();
+            shards.release();
+            double localSgd = afterWarmUp(h, train.size());
+            System.out.printf(Locale.ROOT, "P=2 local SGD (syncEvery=4, parameter averaging): %,.0f samples/s (%.2f x the single-thread reference)%n",
+                    localSgd, localSgd / reference);
+            System.out.printf(Locale.ROOT, "exchange=driver scaling efficiency: samples/s at P=2 / (2 x single-thread reference) = %.2f%n",
+                    samplesPerSecond[2] / (2 * reference));
+            System.out.printf(Locale.ROOT, "P=2 vs P=1 speed-up: %.2f%n", samplesPerSecond[2] / samplesPerSecond[1]);
+        } finally {
+            spark.stop();
+        }
+    }
+
+    /** Step timings of a run with these settings, the first (warm-up) epoch left out. */
+    private static StepTimings timings(JavaSparkContext sc, Dataset train, ModelSpec spec, TrainConfig config) {
+        Shards shards = Shards.fromDataset(sc, train, config.get(TrainConfig.WORKERS), config.get(TrainConfig.SEED));
+        try {
+            List<StepTimings> epochs = SparkTrainer.fit(shards, null, Network.create(spec, config.get(TrainConfig.SEED)), config,
+                    TrainingListener.silent()).epochTimings();
+            return StepTimings.sum(epochs.subList(1, epochs.size()));
+        } finally {
+            shards.release();
+        }
+    }
+
+    /** Samples per second over the epochs after the first. */
+    private static double afterWarmUp(List<EpochMetrics> h, int samplesPerEpoch) {
+        return (double) samplesPerEpoch * (h.size() - 1) / (h.get(h.size() - 1).elapsedSeconds() - h.get(0).elapsedSeconds());
+    }
+
+    /** Median time of a job with one no-op task per partition over a cached RDD. */
+    private static double emptyJobMs(JavaSparkContext sc, int partitions) {
+        List<Integer> items = new ArrayList<>();
+        for (int i = 0; i < partitions; i++) {
+            items.add(i);
+        }
+        JavaRDD<Integer> rdd = sc.parallelize(items, partitions).cache();
+        rdd.count();
+        for (int i = 0; i < 30; i++) {
+            rdd.foreachPartition(it -> { });
+        }
+        double[] t = new double[60];
+        for (int i = 0; i < t.length; i++) {
+            long start = System.nanoTime();
+            rdd.foreachPartition(it -> { });
+            t[i] = (System.nanoTime() - start) / 1e6;
+        }
+        rdd.unpersist(false);
+        Arrays.sort(t, 10, t.length);
+        return t[10 + (t.length - 10) / 2];
+    }
+}

@@ -1,0 +1,42 @@
+package org.sparknn.spark;
+
+import org.sparknn.train.Choices.ExchangeMode;
+import org.sparknn.train.EpochTracker;
+import org.sparknn.train.TrainConfig;
+
+/**
+ * How the workers' local steps of one epoch become global steps: {@link DriverExchange} (one
+ * Spark job per step, gradients added on the driver), {@link AllReduceExchange} (one barrier job
+ * per epoch, tasks add gradients among themselves) or {@link LocalSgdExchange} (K local steps per
+ * job, then averaging). Every exchange leaves the driver's network, BN state and optimizer state
+ * as they are after the epoch.
+ */
+interface Exchange extends AutoCloseable {
+
+    /** Trains epoch {@code epoch} (0-based) from global step {@code firstStep}, adding each step's figures to the tracker. */
+    void trainEpoch(int epoch, long firstStep, EpochTracker tracker);
+
+    /** The learning rate to report for the epoch just trained. */
+    double learningRate();
+
+    @Override
+    default void close() {
+    }
+
+    /** The exchange the settings ask for. */
+    static Exchange create(TrainingRun run) {
+        int syncEvery = run.config.get(TrainConfig.SYNC_EVERY);
+        ExchangeMode mode = run.config.get(TrainConfig.EXCHANGE);
+        if (syncEvery > 1 && mode == ExchangeMode.ALLREDUCE) {
+            throw new IllegalArgumentException("exchange=allreduce runs synchronous steps; it cannot be combined with syncEvery="
+                    + syncEvery);
+        }
+        if (syncEvery > 1) {
+            return new LocalSgdExchange(run);
+        }
+        return switch (mode) {
+            case DRIVER -> new DriverExchange(run);
+            case ALLREDUCE -> new AllReduceExchange(run);
+        };
+    }
+}
