@@ -133,7 +133,7 @@ final class PeerExchange implements AutoCloseable {
         for (int q = 0; q < peers; q++) {
             if (q != self) {
                 byte[] part = receive(q);
-                ByteBuffer.wrap(part).order(ByteOrder.nativeOrder()).asFloatBuffer().get(g, from(q, n), part.length / 4);
+                ByteBuffer.wrap(part).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(g, from(q, n), part.length / 4);
             }
         }
         await(sends);
