@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One barrier job per epoch: the P tasks meet through the driver's {@link Rendezvous}, and after
+ * One barrier job per epoch: the P tasks meet through the driver's {@link Rendezvous} (every
+ * connection proves a per-run secret that travels only inside the task closures), and after
  * every local step they all-reduce the gradient and the figures among themselves (see
  * {@link Worker#allReduceEpoch}) and apply the same global step, so the weights are bit for bit
  * those of the {@link DriverExchange}. The driver ships the model at the start of the epoch and
@@ -16,6 +17,7 @@ import java.util.Locale;
  */
 final class AllReduceExchange implements Exchange {
     private final TrainingRun run;
+    private final byte[] secret = Handshake.newSecret();
     private Rendezvous rendezvous;
     private double learningRate = Double.NaN;
 
@@ -29,9 +31,9 @@ final class AllReduceExchange implements Exchange {
         Broadcast<Tasks.ModelPayload> model = run.sc.broadcast(run.payload(true));
         long t1 = System.nanoTime();
         if (rendezvous == null) {
-            rendezvous = new Rendezvous(run.sc.getConf().get("spark.driver.host", "127.0.0.1"), run.plan.shards());
+            rendezvous = new Rendezvous(run.sc.getConf().get("spark.driver.host", "127.0.0.1"), run.plan.shards(), secret);
         }
-        Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, rendezvous.address());
+        Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, rendezvous.address(), secret);
         run.sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epoch %d/%d (%d steps, all-reduce)", epoch + 1,
                 run.epochs(), run.plan.stepsPerEpoch()));
         scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);

@@ -12,6 +12,15 @@ import java.util.List;
 final class BatchResultBytes {
     private BatchResultBytes() {}
 
+    /** The size of the largest message a step of this network sends (a non-empty batch, every BN layer). */
+    static int maxSize(org.sparknn.nn.Network net) {
+        int size = 8 + 8 + 8 + 4;
+        for (org.sparknn.nn.BatchNormLayer bn : net.batchNormLayers()) {
+            size += 8 + 4 + 16 * bn.outputSize();
+        }
+        return size;
+    }
+
     static byte[] encode(BatchResult r) {
         int size = 8 + 8 + 8 + 4;
         for (BatchStats s : r.bnStats()) {

@@ -1,8 +1,5 @@
 package org.sparknn.spark;
 
-import org.apache.spark.BarrierTaskContext;
-import org.apache.spark.SparkEnv;
-
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -12,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -23,22 +21,37 @@ import java.util.concurrent.Future;
 /**
  * Direct exchange between the P tasks of one barrier stage: every task opens a server socket,
  * the addresses are shared through the driver's {@link Rendezvous}, and each ordered pair gets its own
- * one-way connection. Sends run on one thread per peer, so a full socket buffer never blocks the
- * reads that would drain it. Sums are taken in partition order, so every task - and the
- * driver-side aggregation - computes the same floating-point result.
+ * one-way connection, on which the connecting task first proves the run's secret and its
+ * partition ({@link Handshake}); strangers are turned away and do not count. Sends run on one
+ * thread per peer, so a full socket buffer never blocks the reads that would drain it. Every
+ * read has a timeout and every length is checked against what the step expects before anything
+ * is allocated; a peer that falls silent fails the task with a message that names it (Spark then
+ * fails the stage). Sums are taken in partition order, so every task - and the driver-side
+ * aggregation - computes the same floating-point result.
  */
 final class PeerExchange implements AutoCloseable {
     private final int self;
     private final int peers;
+    private final int timeoutMillis;
+    private final int maxFiguresBytes;
     private final ServerSocket server;
     private final DataOutputStream[] out;
     private final DataInputStream[] in;
+    private final String[] addresses;
     private final List<Socket> sockets = new ArrayList<>();
     private final ExecutorService senders;
 
-    PeerExchange(BarrierTaskContext ctx, String rendezvous, int partition, int partitions) {
+    /**
+     * Meets the other partitions through the rendezvous and connects to each of them.
+     *
+     * @param maxFiguresBytes the largest per-partition figures message a step can carry
+     */
+    PeerExchange(String host, String rendezvous, byte[] secret, int partition, int partitions, int attempt,
+                 int timeoutMillis, int maxFiguresBytes) {
         this.self = partition;
         this.peers = partitions;
+        this.timeoutMillis = timeoutMillis;
+        this.maxFiguresBytes = maxFiguresBytes;
         this.out = new DataOutputStream[partitions];
         this.in = new DataInputStream[partitions];
         this.senders = Executors.newFixedThreadPool(Math.max(1, partitions - 1), r -> {
@@ -47,36 +60,89 @@ final class PeerExchange implements AutoCloseable {
             return t;
         });
         try {
-            String host = SparkEnv.get().blockManager().blockManagerId().host();
             server = new ServerSocket();
             server.setReceiveBufferSize(4 << 20);
             server.bind(new InetSocketAddress(host, 0), partitions);
-            String[] addresses = Rendezvous.meet(rendezvous, partition, ctx.stageAttemptNumber(), host + ":" + server.getLocalPort(),
-                    partitions);
+            addresses = Rendezvous.meet(rendezvous, secret, partition, attempt, host + ":" + server.getLocalPort(), partitions,
+                    timeoutMillis);
+            // Accept while connecting: each side's handshake waits for the other side's acceptor.
+            Future<?> accepting = senders.submit(() -> {
+                acceptPeers(secret);
+                return null;
+            });
             for (int q = 0; q < partitions; q++) {
-                if (q == partition) {
-                    continue;
+                if (q != partition) {
+                    connect(q, secret);
                 }
-                String[] hp = addresses[q].split(":");
-                Socket s = new Socket();
-                s.setTcpNoDelay(true);
-                s.setSendBufferSize(4 << 20);
-                s.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])));
-                sockets.add(s);
-                out[q] = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
-                out[q].writeInt(partition);
-                out[q].flush();
             }
-            for (int k = 0; k < partitions - 1; k++) {
-                Socket s = server.accept();
-                sockets.add(s);
-                DataInputStream din = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-                in[din.readInt()] = din;
-            }
+            accepting.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            close();
+            Throwable cause = e.getCause();
+            throw new UncheckedIOException("partition " + partition + ": setting up the peer exchange: " + cause.getMessage(),
+                    cause instanceof IOException io ? io : new IOException(cause));
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("partition " + partition + ": interrupted while setting up the peer exchange", e);
         } catch (IOException e) {
             close();
             throw new UncheckedIOException("partition " + partition + ": setting up the peer exchange: " + e.getMessage(), e);
         }
+    }
+
+    private void connect(int q, byte[] secret) throws IOException {
+        int colon = addresses[q].lastIndexOf(':');
+        Socket s = new Socket();
+        sockets.add(s);
+        s.setTcpNoDelay(true);
+        s.setSendBufferSize(4 << 20);
+        s.connect(new InetSocketAddress(addresses[q].substring(0, colon), Integer.parseInt(addresses[q].substring(colon + 1))),
+                timeoutMillis);
+        s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
+        Handshake.connect(s, secret, "peer", ((long) q << 32) | self);
+        out[q] = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+    }
+
+    /** Accepts one proven connection from every other partition; strangers are closed and do not count. */
+    private void acceptPeers(byte[] secret) throws IOException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        int connected = 0;
+        while (connected < peers - 1) {
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                throw new IOException("partition " + self + ": no proven connection from partitions " + missing()
+                        + " within " + timeoutMillis / 1000 + " s");
+            }
+            server.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            try {
+                s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
+                long id = Handshake.accept(s, secret, "peer", v -> (v >>> 32) == self && (int) v >= 0 && (int) v < peers
+                        && (int) v != self && in[(int) v] == null);
+                s.setSoTimeout(timeoutMillis);
+                in[(int) id] = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+                sockets.add(s);
+                connected++;
+            } catch (IOException stranger) {
+                s.close();
+            }
+        }
+    }
+
+    private List<Integer> missing() {
+        List<Integer> m = new ArrayList<>();
+        for (int q = 0; q < peers; q++) {
+            if (q != self && in[q] == null) {
+                m.add(q);
+            }
+        }
+        return m;
     }
 
     /**
@@ -104,8 +170,9 @@ final class PeerExchange implements AutoCloseable {
             if (q == self) {
                 continue;
             }
-            allFigures[q] = receive(q);
-            byte[] part = receive(q);
+            allFigures[q] = receive(q, 0, maxFiguresBytes);
+            int length = 4 * (from(self + 1, n) - lo);
+            byte[] part = receive(q, length, length);
             parts[q] = new float[part.length / 4];
             FloatBytes.decode(part, parts[q]);
         }
@@ -132,7 +199,8 @@ final class PeerExchange implements AutoCloseable {
         System.arraycopy(sum, 0, g, lo, sum.length);
         for (int q = 0; q < peers; q++) {
             if (q != self) {
-                byte[] part = receive(q);
+                int length = 4 * (from(q + 1, n) - from(q, n));
+                byte[] part = receive(q, length, length);
                 ByteBuffer.wrap(part).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(g, from(q, n), part.length / 4);
             }
         }
@@ -156,11 +224,20 @@ final class PeerExchange implements AutoCloseable {
         }
     }
 
-    private byte[] receive(int q) {
+    /** A message from partition q whose length must lie in [min, max]; checked before anything is allocated. */
+    private byte[] receive(int q, int min, int max) {
         try {
-            byte[] b = new byte[in[q].readInt()];
+            int length = in[q].readInt();
+            if (length < min || length > max) {
+                throw new IOException("partition " + q + " (" + addresses[q] + ") sent a message of " + length
+                        + " bytes where this step expects " + (min == max ? String.valueOf(min) : min + " to " + max));
+            }
+            byte[] b = new byte[length];
             in[q].readFully(b);
             return b;
+        } catch (SocketTimeoutException e) {
+            throw new UncheckedIOException("partition " + self + ": no data from partition " + q + " (" + addresses[q]
+                    + ") within " + timeoutMillis / 1000 + " s", e);
         } catch (IOException e) {
             throw new UncheckedIOException("partition " + self + ": receiving from partition " + q + ": " + e.getMessage(), e);
         }

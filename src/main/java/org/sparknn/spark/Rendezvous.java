@@ -7,35 +7,48 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
 
 /**
- * A driver-side meeting point for the tasks of an all-reduce barrier stage: each task sends its
- * partition, stage attempt and listening address, and once all partitions of an attempt have
- * registered, each receives every address in partition order. (Spark's own
- * BarrierTaskContext.allGather costs about a second per call.) A retried stage attempt forms a
- * new group, so stale registrations of a failed attempt never mix in.
+ * A driver-side meeting point for the tasks of an all-reduce barrier stage: each task proves the
+ * run's secret ({@link Handshake}), then sends its listening address under its partition and
+ * stage attempt; once all partitions of an attempt have registered, each receives every address
+ * in partition order. (Spark's own BarrierTaskContext.allGather costs about a second per call.)
+ * A retried stage attempt forms a new group, so stale registrations of a failed attempt never
+ * mix in. Every connection is served on its own thread with a read timeout, so a stranger that
+ * connects and stays silent, sends garbage or does not know the secret delays nobody; partitions
+ * and addresses are checked before they are kept.
  */
 final class Rendezvous implements AutoCloseable {
+    static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    private static final int MAX_OPEN_CONNECTIONS = 256;
+    private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9.:\\[\\]%_-]{1,255}:[0-9]{1,5}");
+
     private final ServerSocket server;
     private final int partitions;
+    private final byte[] secret;
     private final Map<Integer, TreeMap<Integer, Registration>> groups = new HashMap<>();
-    private final Thread acceptor;
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
 
     private record Registration(Socket socket, String address) {
     }
 
-    Rendezvous(String host, int partitions) {
+    Rendezvous(String host, int partitions, byte[] secret) {
         this.partitions = partitions;
+        this.secret = secret.clone();
         try {
             server = new ServerSocket();
             server.bind(new InetSocketAddress(host, 0));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the all-reduce rendezvous on " + host + ": " + e.getMessage(), e);
         }
-        acceptor = new Thread(this::serve, "sparknn-rendezvous");
+        Thread acceptor = new Thread(this::acceptLoop, "sparknn-rendezvous");
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -44,72 +57,128 @@ final class Rendezvous implements AutoCloseable {
         return server.getInetAddress().getHostAddress() + ":" + server.getLocalPort();
     }
 
-    private void serve() {
+    /** Connections turned away so far (wrong secret, bad partition or address, silence, garbage). */
+    int refused() {
+        return refused.get();
+    }
+
+    private void acceptLoop() {
         while (!server.isClosed()) {
+            Socket s;
             try {
-                Socket s = server.accept();
-                DataInputStream in = new DataInputStream(s.getInputStream());
-                int partition = in.readInt();
-                int attempt = in.readInt();
-                String address = in.readUTF();
-                TreeMap<Integer, Registration> group = groups.computeIfAbsent(attempt, a -> new TreeMap<>());
-                Registration previous = group.put(partition, new Registration(s, address));
-                if (previous != null) {
-                    previous.socket().close();
-                }
-                if (group.size() == partitions) {
-                    groups.remove(attempt);
-                    for (Registration r : group.values()) {
-                        DataOutputStream out = new DataOutputStream(r.socket().getOutputStream());
-                        for (Registration each : group.values()) {
-                            out.writeUTF(each.address());
-                        }
-                        out.flush();
-                        r.socket().close();
-                    }
-                }
+                s = server.accept();
             } catch (IOException e) {
-                if (server.isClosed()) {
-                    return;
+                continue; // closed (the loop ends) or a failed accept
+            }
+            if (open.incrementAndGet() > MAX_OPEN_CONNECTIONS) {
+                open.decrementAndGet();
+                refused.incrementAndGet();
+                closeQuietly(s);
+                continue;
+            }
+            Thread handler = new Thread(() -> {
+                try {
+                    serve(s);
+                } finally {
+                    open.decrementAndGet();
                 }
-                // a task that went away mid-registration; its stage attempt will be retried
+            }, "sparknn-rendezvous-connection");
+            handler.setDaemon(true);
+            handler.start();
+        }
+    }
+
+    private void serve(Socket s) {
+        try {
+            s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+            long id = Handshake.accept(s, secret, "rendezvous", v -> (int) v >= 0 && (int) v < partitions && (v >>> 32) < 1 << 20);
+            int partition = (int) id;
+            int attempt = (int) (id >>> 32);
+            String address = new DataInputStream(s.getInputStream()).readUTF();
+            if (!ADDRESS.matcher(address).matches()) {
+                throw new IOException("partition " + partition + " registered the malformed address '" + address + "'");
+            }
+            register(attempt, partition, new Registration(s, address));
+        } catch (IOException e) {
+            if (!server.isClosed()) {
+                refused.incrementAndGet();
+            }
+            closeQuietly(s);
+        }
+    }
+
+    private synchronized void register(int attempt, int partition, Registration r) throws IOException {
+        TreeMap<Integer, Registration> group = groups.computeIfAbsent(attempt, a -> new TreeMap<>());
+        Registration previous = group.put(partition, r); // the same task registering again: its retry
+        if (previous != null) {
+            closeQuietly(previous.socket());
+        }
+        if (group.size() < partitions) {
+            return;
+        }
+        groups.remove(attempt);
+        for (Registration each : group.values()) {
+            try {
+                DataOutputStream out = new DataOutputStream(each.socket().getOutputStream());
+                for (Registration member : group.values()) {
+                    out.writeUTF(member.address());
+                }
+                out.flush();
+            } finally {
+                closeQuietly(each.socket());
             }
         }
     }
 
-    /** Task side: registers and waits for every partition's address, indexed by partition. */
-    static String[] meet(String rendezvous, int partition, int attempt, String address, int partitions) throws IOException {
-        String[] hp = rendezvous.split(":");
-        try (Socket s = new Socket(hp[0], Integer.parseInt(hp[1]))) {
+    /**
+     * Task side: proves the secret, registers, and waits (at most {@code timeoutMillis}) for every
+     * partition's address, indexed by partition.
+     */
+    static String[] meet(String rendezvous, byte[] secret, int partition, int attempt, String address, int partitions,
+                         int timeoutMillis) throws IOException {
+        int colon = rendezvous.lastIndexOf(':');
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(rendezvous.substring(0, colon), Integer.parseInt(rendezvous.substring(colon + 1))),
+                    HANDSHAKE_TIMEOUT_MILLIS);
+            s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+            try {
+                Handshake.connect(s, secret, "rendezvous", ((long) attempt << 32) | partition);
+            } catch (IOException e) {
+                throw new IOException("partition " + partition + ": the rendezvous " + rendezvous
+                        + " did not complete the run-secret handshake (" + e + ")", e);
+            }
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            out.writeInt(partition);
-            out.writeInt(attempt);
             out.writeUTF(address);
             out.flush();
+            s.setSoTimeout(timeoutMillis);
             DataInputStream in = new DataInputStream(s.getInputStream());
             String[] all = new String[partitions];
             for (int q = 0; q < partitions; q++) {
                 all[q] = in.readUTF();
             }
             return all;
+        } catch (SocketTimeoutException e) {
+            throw new IOException("partition " + partition + ": not every partition reached the rendezvous " + rendezvous
+                    + " within " + timeoutMillis / 1000 + " s", e);
         }
     }
 
     @Override
-    public void close() {
-        try {
-            server.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
+    public synchronized void close() {
+        closeQuietly(server);
         for (TreeMap<Integer, Registration> g : groups.values()) {
             for (Registration r : g.values()) {
-                try {
-                    r.socket().close();
-                } catch (IOException ignored) {
-                    // closing anyway
-                }
+                closeQuietly(r.socket());
             }
+        }
+        groups.clear();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing anyway
         }
     }
 }

@@ -162,6 +162,10 @@ public final class Shards {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
             f[i] = (float) d[i];
+            if (!Float.isFinite(f[i])) {
+                throw new IllegalArgumentException("column '" + featuresCol + "' of row " + id + " holds " + d[i] + " at index "
+                        + i + (Double.isFinite(d[i]) ? ", beyond the float range" : "") + "; features must be finite numbers");
+            }
         }
         return new Tuple2<>(f, num.floatValue());
     }

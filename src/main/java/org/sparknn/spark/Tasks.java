@@ -23,8 +23,11 @@ final class Tasks {
     record Step(Run run, int epoch, long stepInEpoch, long step) implements Serializable {
     }
 
-    /** One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between the tasks. */
-    record Epoch(Run run, int epoch, long firstStep, String rendezvous) implements Serializable {
+    /**
+     * One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between
+     * the tasks; {@code secret} is the run's secret every connection between them proves.
+     */
+    record Epoch(Run run, int epoch, long firstStep, String rendezvous, byte[] secret) implements Serializable {
     }
 
     /**

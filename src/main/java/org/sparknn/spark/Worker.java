@@ -1,6 +1,7 @@
 package org.sparknn.spark;
 
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparknn.nn.BatchResult;
 import org.sparknn.nn.BnPopulation;
@@ -14,6 +15,7 @@ import org.sparknn.train.Evaluation;
 import org.sparknn.train.Evaluator;
 import org.sparknn.train.GlobalStep;
 import org.sparknn.train.LocalStepper;
+import org.sparknn.train.TrainConfig;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -175,7 +177,10 @@ final class Worker {
         long correct = 0;
         long compute = 0;
         long exchange = 0;
-        try (PeerExchange peers = new PeerExchange(BarrierTaskContext.get(), task.rendezvous(), p, partitions)) {
+        int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, 1000L * task.run().config().get(TrainConfig.EXCHANGE_TIMEOUT_SECONDS));
+        String host = SparkEnv.get().blockManager().blockManagerId().host();
+        try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
+                BarrierTaskContext.get().stageAttemptNumber(), timeoutMillis, BatchResultBytes.maxSize(st.net))) {
             for (long s = 0; s < st.stepper.plan().stepsPerEpoch(); s++) {
                 long t0 = System.nanoTime();
                 BatchResult r = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);

@@ -7,7 +7,7 @@ import org.sparknn.nn.Network;
 public final class DataChecks {
     private DataChecks() {}
 
-    /** Feature count, one target per sample, and targets valid for the model's loss. */
+    /** Feature count, finite features, one target per sample, and targets valid for the model's loss. */
     public static void requireCompatible(Network net, Dataset data, String role) {
         if (data.featureSize() != net.inputSize()) {
             throw new IllegalArgumentException(role + " data (" + data.source() + ") has " + data.featureSize()
@@ -16,6 +16,14 @@ public final class DataChecks {
         if (net.labelWidth() != 1) {
             throw new IllegalArgumentException("loss " + net.spec().loss() + " with " + net.outputSize()
                     + " outputs needs that many targets per sample; data sets hold one label per sample, so the model needs one output");
+        }
+        float[] x = data.features();
+        int f = data.featureSize();
+        for (int i = 0; i < x.length; i++) {
+            if (!Float.isFinite(x[i])) {
+                throw new IllegalArgumentException(role + " data (" + data.source() + "): feature " + (i % f) + " of sample "
+                        + (i / f) + " is " + x[i] + "; features must be finite numbers");
+            }
         }
         float[] labels = data.labels();
         int k = net.outputSize();

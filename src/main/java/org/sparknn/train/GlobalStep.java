@@ -3,6 +3,7 @@ package org.sparknn.train;
 import org.sparknn.nn.BatchStats;
 import org.sparknn.nn.BnPopulation;
 import org.sparknn.nn.Network;
+import org.sparknn.nn.ParamBlock;
 
 import java.util.List;
 
@@ -43,9 +44,27 @@ public final class GlobalStep {
         if (!bnStats.isEmpty()) {
             BnPopulation.updateRunning(net.batchNormLayers(), bnStats, net.store().state());
         }
+        requireFinite(g, "gradient", count);
         float[] w = net.store().values();
         double penalty = updater.penalty(w);
         lastLearningRate = updater.apply(w, g);
+        requireFinite(w, "update", count);
         return penalty;
+    }
+
+    /** Stops the run at the first non-finite value, naming the step, the parameter block and the learning rate. */
+    private void requireFinite(float[] a, String what, long count) {
+        for (ParamBlock b : net.store().blocks()) {
+            for (int i = b.offset(); i < b.end(); i++) {
+                if (!Float.isFinite(a[i])) {
+                    long step = updater.optimizer().steps() - (what.equals("update") ? 1 : 0);
+                    throw new TrainingDivergedException(String.format(java.util.Locale.ROOT,
+                            "training diverged at step %d: the %s of %s is %s (learning rate %.3g, %d samples in the batch); "
+                                    + "lower learningRate, check the input for extreme values, or add regularization",
+                            step + 1, what.equals("update") ? "weights after the update" : "mean gradient", b.name(),
+                            a[i], what.equals("update") ? lastLearningRate : updater.nextLearningRate(), count));
+                }
+            }
+        }
     }
 }

@@ -53,6 +53,8 @@ public final class TrainConfig implements Serializable {
     public static final Setting<ExchangeMode> EXCHANGE = add(choiceSetting("exchange", ExchangeMode.DRIVER,
             "how synchronous steps combine gradients: driver (one Spark job per step, aggregated on the driver) or "
                     + "allreduce (one barrier job per epoch, tasks exchange gradients directly; same result)"));
+    public static final Setting<Integer> EXCHANGE_TIMEOUT_SECONDS = add(intSetting("exchangeTimeoutSeconds", 300, Range.atLeast(1),
+            "allreduce: how long a task waits for a peer (connection or a step's data) before it fails the stage, naming the peer"));
     public static final Setting<OptimizerKind> OPTIMIZER = add(choiceSetting("optimizer", OptimizerKind.ADAM,
             "the update rule of mini-batch training"));
     public static final Setting<Double> LEARNING_RATE = add(doubleSetting("learningRate", 1e-3, Range.above(0),

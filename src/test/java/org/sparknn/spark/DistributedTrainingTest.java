@@ -117,6 +117,21 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void divergenceStopsBothExchangesWithAClearMessage() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 400);
+        for (String exchange : List.of("driver", "allreduce")) {
+            TrainConfig config = TrainConfig.defaults().with("epochs", 1).with("batchSize", 100).with("optimizer", "sgd")
+                    .with("learningRate", 1e30).with("exchange", exchange);
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> fit(NO_BN, data, 2, config));
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.append(t.getMessage()).append('\n');
+            }
+            assertTrue(messages.toString().contains("training diverged at step"), exchange + ": " + messages);
+        }
+    }
+
+    @Test
     void driverPopulationEstimatesMatchAnIndependentComputation() {
         int n = 96;
         int partitions = 3;

@@ -32,5 +32,18 @@ class MainJobTest {
         try (var siblings = Files.list(dir)) {
             assertEquals(1, siblings.count(), "temporary output left behind");
         }
+
+        // a run that diverges stops with the reason and publishes nothing
+        Path diverged = dir.resolve("diverged");
+        Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> TrainMain.run(new String[] {"--out",
+                diverged.toString(), "--master", "local[2]", "optimizer=sgd", "learningRate=1e30", "epochs=1"}));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        assertTrue(messages.toString().contains("training diverged at step"), messages.toString());
+        try (var siblings = Files.list(dir)) {
+            assertEquals(1, siblings.count(), "a diverged run left output behind");
+        }
     }
 }

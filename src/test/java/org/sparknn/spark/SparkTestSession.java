@@ -11,6 +11,8 @@ import java.nio.file.Path;
 
 /** One local[2] session shared by the Spark tests of a JVM (tasks may fail up to 3 times). */
 final class SparkTestSession {
+    /** Two task slots; a failed task is tried up to 3 times, as on a cluster. */
+    private static final String MASTER = "local[2,3]";
     private static SparkSession session;
     private static Dataset train;
     private static Dataset test;
@@ -19,7 +21,14 @@ final class SparkTestSession {
 
     static synchronized SparkSession get() {
         if (session == null || session.sparkContext().isStopped()) {
-            session = SparkSetup.localSession("local[2,3]", "sparknn-tests", false);
+            // another test's session (say local[2], which never retries a task) would be reused by getOrCreate
+            SparkSession.getDefaultSession().foreach(other -> {
+                if (!other.sparkContext().master().equals(MASTER)) {
+                    other.stop();
+                }
+                return null;
+            });
+            session = SparkSetup.localSession(MASTER, "sparknn-tests", false);
         }
         return session;
     }

@@ -30,6 +30,32 @@ class DataChecksTest {
     }
 
     @Test
+    void nonFiniteFeaturesAreBadInputNamingSampleAndFeature() {
+        Dataset d = data(3, 0, 1, 0);
+        d.features()[1 * 3 + 2] = Float.NaN;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DataChecks.requireCompatible(CLASSIFIER, d, "training"));
+        assertEquals("training data (mem): feature 2 of sample 1 is NaN; features must be finite numbers", e.getMessage());
+        d.features()[1 * 3 + 2] = Float.POSITIVE_INFINITY;
+        e = assertThrows(IllegalArgumentException.class, () -> DataChecks.requireCompatible(CLASSIFIER, d, "training"));
+        assertEquals("training data (mem): feature 2 of sample 1 is Infinity; features must be finite numbers", e.getMessage());
+    }
+
+    @Test
+    void divergenceStopsTrainingNamingStepLayerAndLearningRate() {
+        Network net = Network.create(new ModelSpec(3, List.of(new LayerSpec.Dense(4), new LayerSpec.Relu(),
+                new LayerSpec.Dense(2), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY), 1);
+        Dataset d = data(3, 0, 1, 0, 1, 1, 0, 1, 0);
+        java.util.Arrays.fill(d.features(), 30f);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> ReferenceTrainer.fit(net, d, null,
+                TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 1e30).with("batchSize", 4),
+                TrainingListener.silent()));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().matches(
+                "training diverged at step \\d+: the (mean gradient|weights after the update) of dense\\d\\.(weight|bias) is "
+                        + "(NaN|-?Infinity) \\(learning rate 1\\.00e\\+30, 4 samples in the batch\\).*"), e.getMessage());
+    }
+
+    @Test
     void featureCountMismatchOfValidationDataIsCaughtBeforeTraining() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ReferenceTrainer.fit(CLASSIFIER, data(3, 0, 1, 0, 1), data(5, 0, 1), TrainConfig.defaults().with("epochs", 1),

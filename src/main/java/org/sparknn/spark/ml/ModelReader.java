@@ -5,7 +5,6 @@ import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.function.BiFunction;
 
 /** Loads a model saved by {@link ModelWriter}: sparknn's files, then the saved param values. */
@@ -27,7 +26,8 @@ final class ModelReader<M extends Params> extends MLReader<M> {
         try {
             loaded = ModelFiles.read(path, sparkSession().sparkContext().hadoopConfiguration());
         } catch (IOException e) {
-            throw new UncheckedIOException("loading sparknn model from " + path + ": " + e.getMessage(), e);
+            // a missing, corrupt or foreign file is bad input, not an internal failure
+            throw new IllegalArgumentException("loading sparknn model from " + path + ": " + e.getMessage(), e);
         }
         if (!loaded.kind().equals(kind)) {
             throw new IllegalArgumentException(path + " holds a sparknn " + loaded.kind() + ", not a " + kind);

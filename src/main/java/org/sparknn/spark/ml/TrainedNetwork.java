@@ -29,6 +29,14 @@ public final class TrainedNetwork implements Serializable {
         this.state = state;
         this.settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
         this.summary = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(summary));
+        for (float[] a : new float[][] {weights, state}) {
+            for (int i = 0; i < a.length; i++) {
+                if (!Float.isFinite(a[i])) {
+                    throw new IllegalArgumentException("model " + (a == weights ? "weight " : "BN state value ") + i + " is "
+                            + a[i] + "; a model holds finite numbers only");
+                }
+            }
+        }
         ModelSpec spec = spec();
         if (spec.paramCount() != weights.length || spec.stateCount() != state.length) {
             throw new IllegalArgumentException("model has " + weights.length + " weights and " + state.length

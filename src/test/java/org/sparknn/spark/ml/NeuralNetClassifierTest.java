@@ -104,6 +104,13 @@ class NeuralNetClassifierTest {
         Files.write(weights, bytes);
         Exception e = assertThrows(Exception.class, () -> NeuralNetClassificationModel.load(path));
         assertTrue(e.getMessage().contains("checksum mismatch"), e.getMessage());
+        // a well-formed file (valid checksum) whose weights are not finite
+        bytes[100] ^= 1;
+        java.util.List<float[]> arrays = org.sparknn.data.FloatFile.decode(bytes, "SPARKNNW", ModelFiles.FORMAT_VERSION, "weights");
+        arrays.get(0)[3] = Float.NaN;
+        Files.write(weights, org.sparknn.data.FloatFile.encode("SPARKNNW", ModelFiles.FORMAT_VERSION, arrays));
+        e = assertThrows(IllegalArgumentException.class, () -> NeuralNetClassificationModel.load(path));
+        assertTrue(e.getMessage().contains("model weight 3 is NaN; a model holds finite numbers only"), e.getMessage());
         Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length - 100));
         e = assertThrows(Exception.class, () -> NeuralNetClassificationModel.load(path));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());

@@ -1,0 +1,183 @@
+package org.sparknn.spark;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The all-reduce connections with strangers and misbehaving peers, without Spark: the rendezvous
+ * and the peer sockets accept only connections that prove the run's secret, check every partition
+ * number and length, and time out instead of hanging.
+ */
+class PeerExchangeTest {
+    private static final String HOST = "127.0.0.1";
+    private final ExecutorService pool = Executors.newCachedThreadPool();
+
+    private static Socket open(String address) throws IOException {
+        int colon = address.lastIndexOf(':');
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 5000);
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    @Test
+    void rendezvousServesTheGroupWhileStrangersAreTurnedAway() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret);
+             Socket silent = open(r.address());
+             Socket garbage = open(r.address());
+             Socket wrongSecret = open(r.address());
+             Socket badPartition = open(r.address())) {
+            OutputStream g = garbage.getOutputStream();
+            g.write(new byte[] {0x7f, -1, -1, -1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                    23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50,
+                    51, 52, 53, 54, 55, 56});
+            g.flush();
+            assertThrows(IOException.class, () -> Handshake.connect(wrongSecret, Handshake.newSecret(), "rendezvous", 0));
+            assertThrows(IOException.class, () -> Handshake.connect(badPartition, secret, "rendezvous", 7));
+
+            // the group forms at once although a silent connection is still open
+            long start = System.nanoTime();
+            Future<String[]> p0 = pool.submit(() -> Rendezvous.meet(r.address(), secret, 0, 0, "127.0.0.1:1000", 2, 5000));
+            Future<String[]> p1 = pool.submit(() -> Rendezvous.meet(r.address(), secret, 1, 0, "127.0.0.1:1001", 2, 5000));
+            String[] expected = {"127.0.0.1:1000", "127.0.0.1:1001"};
+            assertArrayEquals(expected, p0.get(5, TimeUnit.SECONDS));
+            assertArrayEquals(expected, p1.get(5, TimeUnit.SECONDS));
+            assertTrue(System.nanoTime() - start < 3_000_000_000L, "the group waited for a stranger");
+            assertTrue(silent.isConnected());
+
+            // a task with the wrong secret is never let in
+            IOException e = assertThrows(IOException.class,
+                    () -> Rendezvous.meet(r.address(), Handshake.newSecret(), 0, 1, "127.0.0.1:1002", 2, 2000));
+            assertTrue(e.getMessage().contains("did not complete the run-secret handshake"), e.getMessage());
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (r.refused() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(r.refused() >= 4, "refused " + r.refused());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void twoPeersAddInPartitionOrder() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        int n = 1001;
+        float[][] g = new float[2][n];
+        for (int p = 0; p < 2; p++) {
+            for (int i = 0; i < n; i++) {
+                g[p][i] = (float) Math.sin(i * (p + 1.3)) * 1e3f;
+            }
+        }
+        float[] sum = new float[n];
+        for (int i = 0; i < n; i++) {
+            sum[i] = 0f + g[0][i] + g[1][i];
+        }
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret)) {
+            Future<?>[] tasks = new Future<?>[2];
+            byte[][][] figures = new byte[2][][];
+            for (int p = 0; p < 2; p++) {
+                int partition = p;
+                tasks[p] = pool.submit(() -> {
+                    try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, partition, 2, 0, 5000, 16)) {
+                        figures[partition] = x.allReduce(g[partition], n, new byte[] {(byte) partition});
+                    }
+                    return null;
+                });
+            }
+            for (Future<?> t : tasks) {
+                t.get(20, TimeUnit.SECONDS);
+            }
+            assertArrayEquals(sum, g[0], 0f);
+            assertArrayEquals(sum, g[1], 0f);
+            assertEquals(1, figures[0][1][0]);
+            assertEquals(0, figures[1][0][0]);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Partition 1 played by the test: it knows the secret, then misbehaves as {@code behaviour} says. */
+    private String misbehavingPeer(String behaviour) throws Exception {
+        byte[] secret = Handshake.newSecret();
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret); ServerSocket fakeServer = new ServerSocket()) {
+            fakeServer.bind(new InetSocketAddress(HOST, 0));
+            CompletableFuture<Void> honest = CompletableFuture.runAsync(() -> {
+                try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, 0, 2, 0, 1500, 64)) {
+                    x.allReduce(new float[100], 100, new byte[28]);
+                }
+            }, pool);
+            String[] addresses = Rendezvous.meet(r.address(), secret, 1, 0, HOST + ":" + fakeServer.getLocalPort(), 2, 5000);
+            // strangers at the honest peer's port first: wrong secret, garbage
+            try (Socket stranger = open(addresses[0])) {
+                assertThrows(IOException.class, () -> Handshake.connect(stranger, Handshake.newSecret(), "peer", 1));
+            }
+            try (Socket junk = open(addresses[0])) {
+                junk.getOutputStream().write(new byte[64]);
+            }
+            try (Socket toHonest = open(addresses[0])) {
+                Handshake.connect(toHonest, secret, "peer", 1);
+                fakeServer.setSoTimeout(5000);
+                try (Socket fromHonest = fakeServer.accept()) {
+                    fromHonest.setSoTimeout(5000);
+                    Handshake.accept(fromHonest, secret, "peer", id -> id == 1L << 32); // partition 0 connecting to 1
+                    DataOutputStream out = new DataOutputStream(toHonest.getOutputStream());
+                    if (behaviour.equals("oversized")) {
+                        out.writeInt(Integer.MAX_VALUE);
+                        out.flush();
+                    } else if (behaviour.equals("wrong-length")) {
+                        out.writeInt(28);
+                        out.write(new byte[28]);
+                        out.writeInt(12);
+                        out.write(new byte[12]);
+                        out.flush();
+                    }
+                    long start = System.nanoTime();
+                    Exception e = assertThrows(Exception.class, () -> honest.get(10, TimeUnit.SECONDS));
+                    assertTrue(System.nanoTime() - start < 5_000_000_000L, "failed late");
+                    Throwable cause = e.getCause();
+                    assertTrue(cause instanceof UncheckedIOException, String.valueOf(cause));
+                    return cause.getMessage();
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anOversizedLengthIsRefusedBeforeAllocating() throws Exception {
+        String m = misbehavingPeer("oversized");
+        assertTrue(m.contains("partition 1") && m.contains("sent a message of 2147483647 bytes"), m);
+    }
+
+    @Test
+    void aGradientOfTheWrongLengthIsRefused() throws Exception {
+        String m = misbehavingPeer("wrong-length");
+        assertTrue(m.contains("sent a message of 12 bytes where this step expects 200"), m);
+    }
+
+    @Test
+    void aSilentPeerFailsTheTaskWithinTheTimeoutNamingIt() throws Exception {
+        String m = misbehavingPeer("silent");
+        assertTrue(m.contains("no data from partition 1") && m.contains("within 1 s"), m);
+    }
+}
