@@ -19,6 +19,7 @@ final class AllReduceExchange implements Exchange {
     private final TrainingRun run;
     private final byte[] secret = Handshake.newSecret();
     private Rendezvous rendezvous;
+    private int generation;
     private double learningRate = Double.NaN;
 
     AllReduceExchange(TrainingRun run) {
@@ -33,18 +34,11 @@ final class AllReduceExchange implements Exchange {
         if (rendezvous == null) {
             rendezvous = new Rendezvous(run.sc.getConf().get("spark.driver.host", "127.0.0.1"), run.plan.shards(), secret);
         }
-        Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, rendezvous.address(), secret);
         run.sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epoch %d/%d (%d steps, all-reduce)", epoch + 1,
                 run.epochs(), run.plan.stepsPerEpoch()));
-        scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);
-        @SuppressWarnings("unchecked")
-        scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>> f =
-                (scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>>
-                        & java.io.Serializable) it -> scala.jdk.javaapi.CollectionConverters.asScala(
-                        List.of(Worker.allReduceEpoch(it.next(), task, model)).iterator());
         List<Tasks.EpochResult> results;
         try {
-            results = JavaRDD.fromRDD(run.train.blocks().rdd().barrier().mapPartitions(f, false, tag), tag).collect();
+            results = epochJob(epoch, firstStep, model);
         } finally {
             model.destroy();
         }
@@ -67,6 +61,70 @@ final class AllReduceExchange implements Exchange {
         timings.steps += run.plan.stepsPerEpoch();
         timings.shipNanos += t1 - t0;
         timings.jobNanos += t2 - t1;
+    }
+
+    /**
+     * Runs the epoch's barrier job. Spark does not retry a failed barrier result stage, so a
+     * failed job is run again from the driver's copy of the model (which the failed job did not
+     * touch), as often as Spark would try a task on this master; every draw is keyed by (seed,
+     * step, sample), so the retried epoch computes exactly what the failed one would have.
+     * Failures that would only repeat (a diverged run, bad input) are not retried.
+     */
+    private List<Tasks.EpochResult> epochJob(int epoch, long firstStep, Broadcast<Tasks.ModelPayload> model) {
+        int attempts = taskAttempts();
+        for (int attempt = 1; ; attempt++) {
+            Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, rendezvous.address(), secret, generation++);
+            scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);
+            @SuppressWarnings("unchecked")
+            scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>> f =
+                    (scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>>
+                            & java.io.Serializable) it -> scala.jdk.javaapi.CollectionConverters.asScala(
+                            List.of(Worker.allReduceEpoch(it.next(), task, model)).iterator());
+            try {
+                return JavaRDD.fromRDD(run.train.blocks().rdd().barrier().mapPartitions(f, false, tag), tag).collect();
+            } catch (Exception e) { // SparkException, which Java sees as checked
+                if (attempt >= attempts || wouldRepeat(e)) {
+                    throw AllReduceExchange.<RuntimeException>rethrow(e);
+                }
+                System.err.println("sparknn: all-reduce epoch " + (epoch + 1) + " failed (" + firstLine(e)
+                        + "); running it again from the driver's copy, attempt " + (attempt + 1) + " of " + attempts);
+            }
+        }
+    }
+
+    /** How many times Spark tries a task on this master (local[N] once, local[N,F] F times, else spark.task.maxFailures). */
+    private int taskAttempts() {
+        String master = run.sc.master();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[[^,\\]]+,\\s*(\\d+)\\]").matcher(master);
+        if (m.matches()) {
+            return Integer.parseInt(m.group(1));
+        }
+        if (master.equals("local") || master.startsWith("local[")) {
+            return 1;
+        }
+        return run.sc.getConf().getInt("spark.task.maxFailures", 4);
+    }
+
+    private static boolean wouldRepeat(Throwable e) {
+        String text = String.valueOf(e.getMessage());
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalArgumentException || t instanceof org.sparknn.train.TrainingDivergedException) {
+                return true;
+            }
+        }
+        return text.contains(org.sparknn.train.TrainingDivergedException.class.getName())
+                || text.contains(IllegalArgumentException.class.getName());
+    }
+
+    private static String firstLine(Throwable e) {
+        String text = String.valueOf(e.getMessage()).strip();
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E rethrow(Throwable e) throws E {
+        throw (E) e;
     }
 
     @Override

@@ -91,7 +91,8 @@ final class Rendezvous implements AutoCloseable {
     private void serve(Socket s) {
         try {
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
-            long id = Handshake.accept(s, secret, "rendezvous", v -> (int) v >= 0 && (int) v < partitions && (v >>> 32) < 1 << 20);
+            long id = Handshake.accept(s, secret, "rendezvous",
+                    v -> (int) v >= 0 && (int) v < partitions && (v >>> 32) <= Integer.MAX_VALUE);
             int partition = (int) id;
             int attempt = (int) (id >>> 32);
             String address = new DataInputStream(s.getInputStream()).readUTF();

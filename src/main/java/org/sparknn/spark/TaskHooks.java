@@ -1,8 +1,9 @@
 package org.sparknn.spark;
 
 /**
- * The one test seam of the executor side: a check every synchronous step task runs before it
- * computes (tests make chosen tasks fail to exercise Spark's retries and checkpoint resume).
+ * The one test seam of the executor side: a check run before every synchronous step a task
+ * computes, in the driver and the all-reduce exchange (tests make chosen steps fail to exercise
+ * retries and checkpoint resume).
  * Unset in production; it only reaches tasks that run in the JVM that set it.
  */
 public final class TaskHooks {

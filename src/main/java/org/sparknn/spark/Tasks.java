@@ -25,9 +25,10 @@ final class Tasks {
 
     /**
      * One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between
-     * the tasks; {@code secret} is the run's secret every connection between them proves.
+     * the tasks; {@code secret} is the run's secret every connection between them proves, and
+     * {@code generation} numbers the barrier jobs of the run (a retried epoch is a new one).
      */
-    record Epoch(Run run, int epoch, long firstStep, String rendezvous, byte[] secret) implements Serializable {
+    record Epoch(Run run, int epoch, long firstStep, String rendezvous, byte[] secret, int generation) implements Serializable {
     }
 
     /**

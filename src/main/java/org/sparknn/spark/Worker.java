@@ -180,8 +180,10 @@ final class Worker {
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, 1000L * task.run().config().get(TrainConfig.EXCHANGE_TIMEOUT_SECONDS));
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
-                BarrierTaskContext.get().stageAttemptNumber(), timeoutMillis, BatchResultBytes.maxSize(st.net))) {
+                task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
+                BatchResultBytes.maxSize(st.net))) {
             for (long s = 0; s < st.stepper.plan().stepsPerEpoch(); s++) {
+                TaskHooks.beforeStep(p, task.firstStep() + s);
                 long t0 = System.nanoTime();
                 BatchResult r = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
                 long t1 = System.nanoTime();

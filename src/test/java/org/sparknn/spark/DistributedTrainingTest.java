@@ -117,6 +117,21 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void allReduceEpochThatFailsIsRunAgainAndEndsBitIdentical() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4)
+                .with("exchange", "allreduce");
+        Network clean = fit(data, 2, config);
+        Network retried;
+        try (FaultInjection failure = FaultInjection.once(1, 17)) { // step 17 lies in the second epoch (12 steps each)
+            retried = fit(data, 2, config);
+            assertEquals(1, failure.fired());
+        }
+        assertArrayEquals(clean.store().values(), retried.store().values(), 0f);
+        assertArrayEquals(clean.store().state(), retried.store().state(), 0f);
+    }
+
+    @Test
     void divergenceStopsBothExchangesWithAClearMessage() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 400);
         for (String exchange : List.of("driver", "allreduce")) {

@@ -55,6 +55,34 @@ class LocalClusterTest {
         TrainMain.run(new String[] {"--out", dir.resolve("run-local").toString(), "--master", "local[2]", "exchange=allreduce"});
         assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-local/model/sparknn/weights.bin")),
                 "local[2] and local-cluster runs end with the same weights, bit for bit");
+
+        // an executor JVM killed (SIGKILL) mid-run: the all-reduce epoch runs again and the run ends as a clean one
+        System.setProperty("spark.executor.extraClassPath", Path.of("target/classes").toAbsolutePath().toString());
+        System.setProperty("spark.executor.extraJavaOptions", "-XX:+UseParallelGC " + System.getProperty("sparknn.jvmFlags"));
+        java.util.concurrent.CompletableFuture<TrainingResult> killed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return TrainMain.run(new String[] {"--out", dir.resolve("run-killed").toString(),
+                        "--master", "local-cluster[2,1,1024]", "exchange=allreduce"});
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        ProcessHandle victim = null;
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (victim == null && System.nanoTime() < deadline && !killed.isDone()) {
+            victim = ProcessHandle.allProcesses()
+                    .filter(ph -> ph.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend"))
+                    .findFirst().orElse(null);
+            Thread.sleep(200);
+        }
+        assertTrue(victim != null, "no executor JVM appeared");
+        Thread.sleep(12_000); // well into training (the run trains for about 20 s)
+        assertTrue(!killed.isDone(), "the run ended before the executor could be killed");
+        victim.destroyForcibly();
+        TrainingResult afterKill = killed.get(300, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(result.finalValidation().accuracy(), afterKill.finalValidation().accuracy(), 0.0);
+        assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-killed/model/sparknn/weights.bin")),
+                "a run that lost an executor ends with the clean run's weights");
     }
 
     /** A Spark home: a RELEASE marker and jars/ linking every jar of the build's runtime classpath. */
