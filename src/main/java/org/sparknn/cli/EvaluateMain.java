@@ -95,10 +95,12 @@ public final class EvaluateMain {
         long correct = 0;
         List<Row> cells = predictions.groupBy("label", "prediction").count().collectAsList();
         for (Row r : cells) {
-            int label = (int) r.getDouble(0);
+            double y = r.getDouble(0);
+            int label = (int) y;
             int predicted = (int) r.getDouble(1);
-            if (label < 0 || label >= classes) {
-                throw new IllegalArgumentException("label " + r.getDouble(0) + " is not one of the model's " + classes + " classes");
+            if (y != label || label < 0 || label >= classes) {
+                throw new IllegalArgumentException("label " + y + " (" + r.getLong(2) + " rows) is not a class index of the model's "
+                        + classes + " classes (0.." + (classes - 1) + ")");
             }
             confusion[label][predicted] += r.getLong(2);
             count += r.getLong(2);

@@ -130,9 +130,16 @@ public final class TrainMain {
             org.apache.spark.sql.Dataset<Row> test = Inputs.frame(spark, job.data().format(), job.data().test(), "test",
                     job.data().features());
             System.out.println("data: " + job.data().format() + " " + job.data().train() + " (train), " + job.data().test() + " (test)");
-            result = distributed(sc, job, net, workers,
-                    Shards.fromDataFrame(train, "features", "label", workers, seed),
-                    Shards.fromDataFrame(test, "features", "label", workers, seed), listener);
+            int classes = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY ? net.outputSize() : 0;
+            Shards trainShards = Shards.fromDataFrame(train, "features", "label", workers, seed, job.data().train(), classes);
+            Shards testShards;
+            try {
+                testShards = Shards.fromDataFrame(test, "features", "label", workers, seed, job.data().test(), classes);
+            } catch (RuntimeException e) {
+                trainShards.release();
+                throw e;
+            }
+            result = distributed(sc, job, net, workers, trainShards, testShards, listener);
         }
 
         EpochMetrics last = result.history().get(result.history().size() - 1);

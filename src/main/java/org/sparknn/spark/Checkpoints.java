@@ -59,7 +59,9 @@ final class Checkpoints {
         try {
             return latest();
         } catch (IOException e) {
-            throw new UncheckedIOException("reading the checkpoint in " + dir + ": " + e.getMessage(), e);
+            // a truncated, corrupt or foreign checkpoint is bad input: say which file, and what to do
+            throw new IllegalArgumentException("reading the checkpoint in " + dir + ": " + e.getMessage()
+                    + "; remove that checkpoint (the previous one is kept) or use another checkpointDir", e);
         }
     }
 

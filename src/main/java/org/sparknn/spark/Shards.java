@@ -113,21 +113,33 @@ public final class Shards {
         return new Shards(rdd, sizes, f);
     }
 
-    /**
-     * Shards a DataFrame with a vector features column and a numeric label column. One shuffle
-     * places rows by id; each partition is then packed once into a block and cached.
-     */
+    /** {@link #fromDataFrame(org.apache.spark.sql.Dataset, String, String, int, long, String, int)} for any finite labels. */
     public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
                                        int partitions, long seed) {
+        return fromDataFrame(df, featuresCol, labelCol, partitions, seed, "input DataFrame", 0);
+    }
+
+    /**
+     * Shards a DataFrame with a vector features column and a numeric label column. One shuffle
+     * places rows by id; each partition is then packed once into a block and cached. Every row is
+     * checked as it is read (a vector of finite features, a finite label, and with
+     * {@code classes > 0} a class index below it); errors name {@code source} and the row.
+     */
+    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
+                                       int partitions, long seed, String source, int classes) {
         for (String col : new String[] {featuresCol, labelCol}) {
             if (!Arrays.asList(df.columns()).contains(col)) {
-                throw new IllegalArgumentException("input has no column '" + col + "'; columns: " + Arrays.toString(df.columns()));
+                throw new IllegalArgumentException(source + " has no column '" + col + "'; columns: "
+                        + Arrays.toString(df.columns()));
             }
         }
         JavaPairRDD<Long, Tuple2<float[], Float>> byId = df.select(featuresCol, labelCol).javaRDD().zipWithIndex()
-                .mapToPair(t -> new Tuple2<>(t._2(), toRow(t._1(), featuresCol, labelCol, t._2())));
+                .mapToPair(t -> new Tuple2<>(t._2(), toRow(t._1(), featuresCol, labelCol, t._2(), source, classes)));
         long total = byId.count();
-        requirePartitions(partitions, total, "input DataFrame");
+        if (total == 0) {
+            throw new IllegalArgumentException(source + " holds no rows");
+        }
+        requirePartitions(partitions, total, source);
         JavaRDD<ShardBlock> rdd = byId.partitionBy(new PermutedPartitioner(total, partitions, seed))
                 .mapPartitionsWithIndex((p, it) -> List.of(pack(p, it)).iterator(), true)
                 .persist(StorageLevel.MEMORY_ONLY());
@@ -148,22 +160,30 @@ public final class Shards {
         return new Shards(rdd, sizes, featureSize);
     }
 
-    private static Tuple2<float[], Float> toRow(Row row, String featuresCol, String labelCol, long id) {
+    private static Tuple2<float[], Float> toRow(Row row, String featuresCol, String labelCol, long id, String source,
+                                                int classes) {
         Object v = row.get(0);
         if (!(v instanceof Vector vec)) {
-            throw new IllegalArgumentException("column '" + featuresCol + "' of row " + id + " is "
+            throw new IllegalArgumentException(source + ": column '" + featuresCol + "' of row " + id + " is "
                     + (v == null ? "null" : v.getClass().getSimpleName()) + ", expected a vector");
         }
         Object l = row.get(1);
         if (!(l instanceof Number num) || !Double.isFinite(num.doubleValue())) {
-            throw new IllegalArgumentException("column '" + labelCol + "' of row " + id + " is " + l + ", expected a finite number");
+            throw new IllegalArgumentException(source + ": column '" + labelCol + "' of row " + id + " is " + l
+                    + ", expected a finite number");
+        }
+        double y = num.doubleValue();
+        if (classes > 0 && (y != Math.rint(y) || y < 0 || y >= classes)) {
+            throw new IllegalArgumentException(source + ": column '" + labelCol + "' of row " + id + " is " + y
+                    + ", which is not a class index of the model's " + classes + " classes (0.." + (classes - 1) + ")");
         }
         double[] d = vec.toArray();
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
             f[i] = (float) d[i];
             if (!Float.isFinite(f[i])) {
-                throw new IllegalArgumentException("column '" + featuresCol + "' of row " + id + " holds " + d[i] + " at index "
+                throw new IllegalArgumentException(source + ": column '" + featuresCol + "' of row " + id + " holds " + d[i]
+                        + " at index "
                         + i + (Double.isFinite(d[i]) ? ", beyond the float range" : "") + "; features must be finite numbers");
             }
         }

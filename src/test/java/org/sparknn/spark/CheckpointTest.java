@@ -77,5 +77,18 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains("l2=1.0E-4") && e.getMessage().contains("l2=0.001"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> fit(crashing, r, 1));
         assertTrue(e.getMessage().contains("other training data"), e.getMessage());
+
+        // a damaged latest checkpoint is refused naming the file (the file system's own .crc sidecar is
+        // removed so that sparknn's check is the one tested; object stores have none)
+        Path state = dir.resolve("b/epoch-000003/state.bin");
+        Files.deleteIfExists(dir.resolve("b/epoch-000003/.state.bin.crc"));
+        byte[] bytes = Files.readAllBytes(state);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(state, bytes);
+        e = assertThrows(IllegalArgumentException.class, () -> fit(crashing, r));
+        assertTrue(e.getMessage().contains("epoch-000003/state.bin: checksum mismatch"), e.getMessage());
+        Files.write(state, java.util.Arrays.copyOf(bytes, 40));
+        e = assertThrows(IllegalArgumentException.class, () -> fit(crashing, r));
+        assertTrue(e.getMessage().contains("epoch-000003/state.bin: truncated"), e.getMessage());
     }
 }

@@ -50,7 +50,8 @@ final class Fitting {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
         int workers = SparkTrainer.workers(config, sc);
         long seed = config.get(TrainConfig.SEED);
-        Shards shards = Shards.fromDataFrame(data.toDF(), featuresCol, labelCol, workers, seed);
+        Shards shards = Shards.fromDataFrame(data.toDF(), featuresCol, labelCol, workers, seed, "the training DataFrame",
+                loss == LossKind.SOFTMAX_CROSS_ENTROPY ? outputs : 0);
         try {
             ModelSpec spec = spec(p, shards.featureSize(), outputs, loss);
             Network net = Network.create(spec, seed);
