@@ -85,7 +85,7 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
             String key = o.substring(0, eq).trim();
             String path = key.contains(".") ? key : "training." + key;
             try {
-                config = config.withValue(path, ConfigValueFactory.fromAnyRef(o.substring(eq + 1).trim(), "command line"));
+                config = config.withValue(path, overrideValue(o.substring(eq + 1).trim()));
             } catch (ConfigException e) {
                 throw new IllegalArgumentException("override '" + o + "': " + e.getMessage());
             }
@@ -96,6 +96,14 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
         } catch (ConfigException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
+    }
+
+    /** A list or object ([...] or {...}) is read as HOCON; anything else is taken as it is, as text. */
+    private static ConfigValue overrideValue(String text) {
+        if (text.startsWith("[") || text.startsWith("{")) {
+            return ConfigFactory.parseString("v = " + text).getValue("v");
+        }
+        return ConfigValueFactory.fromAnyRef(text, "command line");
     }
 
     private static JobConfig build(Path file, Config c) {
