@@ -23,7 +23,6 @@ import org.sparknn.train.ReferenceTrainer;
 import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingResult;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,5 @@
 package org.sparknn.spark.ml;
 
-import org.apache.spark.ml.param.DoubleParam;
 import org.sparknn.nn.MlpShape;
 import org.sparknn.train.TrainConfig;
 
