@@ -18,12 +18,15 @@ import java.util.Locale;
 final class AllReduceExchange implements Exchange {
     private final TrainingRun run;
     private final byte[] secret = Handshake.newSecret();
+    private final boolean encrypt;
     private Rendezvous rendezvous;
     private int generation;
     private double learningRate = Double.NaN;
 
     AllReduceExchange(TrainingRun run) {
         this.run = run;
+        this.encrypt = run.config.get(org.sparknn.train.TrainConfig.ENCRYPT_EXCHANGE)
+                || run.sc.getConf().getBoolean("spark.network.crypto.enabled", false);
     }
 
     @Override
@@ -73,7 +76,7 @@ final class AllReduceExchange implements Exchange {
     private List<Tasks.EpochResult> epochJob(int epoch, long firstStep, Broadcast<Tasks.ModelPayload> model) {
         int attempts = taskAttempts();
         for (int attempt = 1; ; attempt++) {
-            Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, rendezvous.address(), secret, generation++);
+            Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, rendezvous.address(), secret, generation++, encrypt);
             scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);
             @SuppressWarnings("unchecked")
             scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>> f =

@@ -36,8 +36,15 @@ final class Handshake {
         return s;
     }
 
-    /** Accepting side: returns the id the peer proved; throws (the caller closes the socket) on a wrong proof or an id it refuses. */
-    static long accept(Socket socket, byte[] secret, String purpose, LongPredicate validId) throws IOException {
+    /**
+     * What a completed handshake establishes: the id the connecting side proved, and a key for
+     * this connection alone (HMAC-SHA256 of the secret over both nonces), for encrypting its stream.
+     */
+    record Session(long id, byte[] key) {
+    }
+
+    /** Accepting side: returns the session; throws (the caller closes the socket) on a wrong proof or an id it refuses. */
+    static Session accept(Socket socket, byte[] secret, String purpose, LongPredicate validId) throws IOException {
         DataOutputStream out = new DataOutputStream(socket.getOutputStream());
         DataInputStream in = new DataInputStream(socket.getInputStream());
         byte[] mine = nonce();
@@ -56,11 +63,11 @@ final class Handshake {
         }
         out.write(mac(secret, "accept", purpose, mine, theirs, id));
         out.flush();
-        return id;
+        return new Session(id, mac(secret, "key", purpose, mine, theirs, id));
     }
 
-    /** Connecting side: proves the secret under {@code id} and checks that the other side knows it too. */
-    static void connect(Socket socket, byte[] secret, String purpose, long id) throws IOException {
+    /** Connecting side: proves the secret under {@code id}, checks that the other side knows it too, returns the session. */
+    static Session connect(Socket socket, byte[] secret, String purpose, long id) throws IOException {
         DataOutputStream out = new DataOutputStream(socket.getOutputStream());
         DataInputStream in = new DataInputStream(socket.getInputStream());
         byte[] theirs = new byte[NONCE_BYTES];
@@ -75,6 +82,7 @@ final class Handshake {
         if (!MessageDigest.isEqual(proof, mac(secret, "accept", purpose, theirs, mine, id))) {
             throw new IOException(socket.getRemoteSocketAddress() + " did not prove this run's secret");
         }
+        return new Session(id, mac(secret, "key", purpose, theirs, mine, id));
     }
 
     private static byte[] nonce() {

@@ -41,6 +41,7 @@ final class MiniBatchTrainer {
             for (int epoch = firstEpoch; epoch < run.epochs(); epoch++) {
                 run.timings = new StepTimings();
                 exchange.trainEpoch(epoch, step, tracker);
+                run.globalStep.requireFiniteWeights();
                 step += run.plan.stepsPerEpoch();
                 epochTimings.add(run.timings);
                 Evaluation val = validation == null ? null

@@ -26,7 +26,8 @@ import java.util.concurrent.Future;
  * thread per peer, so a full socket buffer never blocks the reads that would drain it. Every
  * read has a timeout and every length is checked against what the step expects before anything
  * is allocated; a peer that falls silent fails the task with a message that names it (Spark then
- * fails the stage). Sums are taken in partition order, so every task - and the driver-side
+ * fails the stage). With encryption on, every message is sealed with AES-GCM under the
+ * connection's own key ({@link StreamCipher}). Sums are taken in partition order, so every task - and the driver-side
  * aggregation - computes the same floating-point result.
  */
 final class PeerExchange implements AutoCloseable {
@@ -38,6 +39,8 @@ final class PeerExchange implements AutoCloseable {
     private final DataOutputStream[] out;
     private final DataInputStream[] in;
     private final String[] addresses;
+    private final StreamCipher[] sealers;
+    private final StreamCipher[] openers;
     private final List<Socket> sockets = new ArrayList<>();
     private final ExecutorService senders;
 
@@ -45,15 +48,18 @@ final class PeerExchange implements AutoCloseable {
      * Meets the other partitions through the rendezvous and connects to each of them.
      *
      * @param maxFiguresBytes the largest per-partition figures message a step can carry
+     * @param encrypt         encrypt every message (AES-GCM with each connection's own key)
      */
     PeerExchange(String host, String rendezvous, byte[] secret, int partition, int partitions, int attempt,
-                 int timeoutMillis, int maxFiguresBytes) {
+                 int timeoutMillis, int maxFiguresBytes, boolean encrypt) {
         this.self = partition;
         this.peers = partitions;
         this.timeoutMillis = timeoutMillis;
         this.maxFiguresBytes = maxFiguresBytes;
         this.out = new DataOutputStream[partitions];
         this.in = new DataInputStream[partitions];
+        this.sealers = encrypt ? new StreamCipher[partitions] : null;
+        this.openers = encrypt ? new StreamCipher[partitions] : null;
         this.senders = Executors.newFixedThreadPool(Math.max(1, partitions - 1), r -> {
             Thread t = new Thread(r, "sparknn-exchange-" + partition);
             t.setDaemon(true);
@@ -100,7 +106,10 @@ final class PeerExchange implements AutoCloseable {
         s.connect(new InetSocketAddress(addresses[q].substring(0, colon), Integer.parseInt(addresses[q].substring(colon + 1))),
                 timeoutMillis);
         s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
-        Handshake.connect(s, secret, "peer", ((long) q << 32) | self);
+        Handshake.Session session = Handshake.connect(s, secret, "peer", ((long) q << 32) | self);
+        if (sealers != null) {
+            sealers[q] = StreamCipher.encrypting(session.key());
+        }
         out[q] = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
     }
 
@@ -123,10 +132,14 @@ final class PeerExchange implements AutoCloseable {
             }
             try {
                 s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
-                long id = Handshake.accept(s, secret, "peer", v -> (v >>> 32) == self && (int) v >= 0 && (int) v < peers
-                        && (int) v != self && in[(int) v] == null);
+                Handshake.Session session = Handshake.accept(s, secret, "peer", v -> (v >>> 32) == self && (int) v >= 0
+                        && (int) v < peers && (int) v != self && in[(int) v] == null);
+                int from = (int) session.id();
                 s.setSoTimeout(timeoutMillis);
-                in[(int) id] = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+                if (openers != null) {
+                    openers[from] = StreamCipher.decrypting(session.key());
+                }
+                in[from] = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
                 sockets.add(s);
                 connected++;
             } catch (IOException stranger) {
@@ -215,8 +228,9 @@ final class PeerExchange implements AutoCloseable {
     private void send(int q, byte[]... messages) {
         try {
             for (byte[] m : messages) {
-                out[q].writeInt(m.length);
-                out[q].write(m);
+                byte[] wire = sealers == null ? m : sealers[q].next(m);
+                out[q].writeInt(wire.length);
+                out[q].write(wire);
             }
             out[q].flush();
         } catch (IOException e) {
@@ -227,14 +241,16 @@ final class PeerExchange implements AutoCloseable {
     /** A message from partition q whose length must lie in [min, max]; checked before anything is allocated. */
     private byte[] receive(int q, int min, int max) {
         try {
+            int extra = openers == null ? 0 : StreamCipher.TAG_BYTES;
             int length = in[q].readInt();
-            if (length < min || length > max) {
+            if (length < min + extra || length > max + extra) {
                 throw new IOException("partition " + q + " (" + addresses[q] + ") sent a message of " + length
-                        + " bytes where this step expects " + (min == max ? String.valueOf(min) : min + " to " + max));
+                        + " bytes where this step expects " + (min == max ? String.valueOf(min + extra)
+                        : (min + extra) + " to " + (max + extra)));
             }
             byte[] b = new byte[length];
             in[q].readFully(b);
-            return b;
+            return openers == null ? b : openers[q].next(b);
         } catch (SocketTimeoutException e) {
             throw new UncheckedIOException("partition " + self + ": no data from partition " + q + " (" + addresses[q]
                     + ") within " + timeoutMillis / 1000 + " s", e);

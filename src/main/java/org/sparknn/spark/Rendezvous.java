@@ -92,7 +92,7 @@ final class Rendezvous implements AutoCloseable {
         try {
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
             long id = Handshake.accept(s, secret, "rendezvous",
-                    v -> (int) v >= 0 && (int) v < partitions && (v >>> 32) <= Integer.MAX_VALUE);
+                    v -> (int) v >= 0 && (int) v < partitions && (v >>> 32) <= Integer.MAX_VALUE).id();
             int partition = (int) id;
             int attempt = (int) (id >>> 32);
             String address = new DataInputStream(s.getInputStream()).readUTF();

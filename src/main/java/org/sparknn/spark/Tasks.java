@@ -26,9 +26,11 @@ final class Tasks {
     /**
      * One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between
      * the tasks; {@code secret} is the run's secret every connection between them proves, and
-     * {@code generation} numbers the barrier jobs of the run (a retried epoch is a new one).
+     * {@code generation} numbers the barrier jobs of the run (a retried epoch is a new one), and
+     * {@code encrypt} says whether the tasks encrypt what they exchange.
      */
-    record Epoch(Run run, int epoch, long firstStep, String rendezvous, byte[] secret, int generation) implements Serializable {
+    record Epoch(Run run, int epoch, long firstStep, String rendezvous, byte[] secret, int generation, boolean encrypt)
+            implements Serializable {
     }
 
     /**

@@ -181,7 +181,7 @@ final class Worker {
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
-                BatchResultBytes.maxSize(st.net))) {
+                BatchResultBytes.maxSize(st.net), task.encrypt())) {
             for (long s = 0; s < st.stepper.plan().stepsPerEpoch(); s++) {
                 TaskHooks.beforeStep(p, task.firstStep() + s);
                 long t0 = System.nanoTime();

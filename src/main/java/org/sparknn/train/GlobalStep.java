@@ -44,25 +44,31 @@ public final class GlobalStep {
         if (!bnStats.isEmpty()) {
             BnPopulation.updateRunning(net.batchNormLayers(), bnStats, net.store().state());
         }
-        requireFinite(g, "gradient", count);
+        requireFinite(g, "mean gradient", updater.nextLearningRate(), count);
         float[] w = net.store().values();
         double penalty = updater.penalty(w);
         lastLearningRate = updater.apply(w, g);
-        requireFinite(w, "update", count);
         return penalty;
     }
 
+    /**
+     * Checks the weights (once per epoch, and before a model is kept): a step that overflowed them
+     * is otherwise caught by the next step's gradient.
+     */
+    public void requireFiniteWeights() {
+        requireFinite(net.store().values(), "weights after the update", lastLearningRate, 0);
+    }
+
     /** Stops the run at the first non-finite value, naming the step, the parameter block and the learning rate. */
-    private void requireFinite(float[] a, String what, long count) {
+    private void requireFinite(float[] a, String what, double learningRate, long count) {
         for (ParamBlock b : net.store().blocks()) {
             for (int i = b.offset(); i < b.end(); i++) {
                 if (!Float.isFinite(a[i])) {
-                    long step = updater.optimizer().steps() - (what.equals("update") ? 1 : 0);
                     throw new TrainingDivergedException(String.format(java.util.Locale.ROOT,
-                            "training diverged at step %d: the %s of %s is %s (learning rate %.3g, %d samples in the batch); "
+                            "training diverged at step %d: the %s of %s is %s (learning rate %.3g%s); "
                                     + "lower learningRate, check the input for extreme values, or add regularization",
-                            step + 1, what.equals("update") ? "weights after the update" : "mean gradient", b.name(),
-                            a[i], what.equals("update") ? lastLearningRate : updater.nextLearningRate(), count));
+                            updater.optimizer().steps() + (count > 0 ? 1 : 0), what, b.name(), a[i], learningRate,
+                            count > 0 ? ", " + count + " samples in the batch" : ""));
                 }
             }
         }

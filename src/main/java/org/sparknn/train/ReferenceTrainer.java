@@ -43,6 +43,7 @@ public final class ReferenceTrainer {
                 tracker.addStep(r.lossSum(), penalty, r.correct(), r.count());
                 step++;
             }
+            globalStep.requireFiniteWeights();
             Evaluation val = validation == null ? null : Evaluator.evaluate(net, validation, 512);
             EpochMetrics m = tracker.finish(epoch + 1, step, val, globalStep.lastLearningRate(), net);
             history.add(m);

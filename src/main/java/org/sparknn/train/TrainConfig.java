@@ -55,6 +55,9 @@ public final class TrainConfig implements Serializable {
                     + "allreduce (one barrier job per epoch, tasks exchange gradients directly; same result)"));
     public static final Setting<Integer> EXCHANGE_TIMEOUT_SECONDS = add(intSetting("exchangeTimeoutSeconds", 300, Range.atLeast(1),
             "allreduce: how long a task waits for a peer (connection or a step's data) before it fails the stage, naming the peer"));
+    public static final Setting<Boolean> ENCRYPT_EXCHANGE = add(booleanSetting("encryptExchange", false,
+            "allreduce: encrypt the gradient stream between tasks (AES-GCM, a key per connection); also on whenever "
+                    + "spark.network.crypto.enabled is true"));
     public static final Setting<OptimizerKind> OPTIMIZER = add(choiceSetting("optimizer", OptimizerKind.ADAM,
             "the update rule of mini-batch training"));
     public static final Setting<Double> LEARNING_RATE = add(doubleSetting("learningRate", 1e-3, Range.above(0),

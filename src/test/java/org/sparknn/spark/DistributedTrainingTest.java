@@ -72,6 +72,8 @@ class DistributedTrainingTest {
         for (int partitions : new int[] {1, 2}) {
             Network driver = fit(data, partitions, config);
             Network allReduce = fit(data, partitions, config.with("exchange", "allreduce"));
+            Network encrypted = fit(data, partitions, config.with("exchange", "allreduce").with("encryptExchange", true));
+            assertArrayEquals(allReduce.store().values(), encrypted.store().values(), 0f);
             assertArrayEquals(driver.store().values(), allReduce.store().values(), 0f, "P=" + partitions);
             assertArrayEquals(driver.store().state(), allReduce.store().state(), 0f, "P=" + partitions);
         }

@@ -79,6 +79,15 @@ class PeerExchangeTest {
 
     @Test
     void twoPeersAddInPartitionOrder() throws Exception {
+        twoPeers(false);
+    }
+
+    @Test
+    void twoPeersAddInPartitionOrderEncrypted() throws Exception {
+        twoPeers(true);
+    }
+
+    private void twoPeers(boolean encrypt) throws Exception {
         byte[] secret = Handshake.newSecret();
         int n = 1001;
         float[][] g = new float[2][n];
@@ -97,7 +106,7 @@ class PeerExchangeTest {
             for (int p = 0; p < 2; p++) {
                 int partition = p;
                 tasks[p] = pool.submit(() -> {
-                    try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, partition, 2, 0, 5000, 16)) {
+                    try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, partition, 2, 0, 5000, 16, encrypt)) {
                         figures[partition] = x.allReduce(g[partition], n, new byte[] {(byte) partition});
                     }
                     return null;
@@ -117,11 +126,15 @@ class PeerExchangeTest {
 
     /** Partition 1 played by the test: it knows the secret, then misbehaves as {@code behaviour} says. */
     private String misbehavingPeer(String behaviour) throws Exception {
+        return misbehavingPeer(behaviour, false);
+    }
+
+    private String misbehavingPeer(String behaviour, boolean encrypt) throws Exception {
         byte[] secret = Handshake.newSecret();
         try (Rendezvous r = new Rendezvous(HOST, 2, secret); ServerSocket fakeServer = new ServerSocket()) {
             fakeServer.bind(new InetSocketAddress(HOST, 0));
             CompletableFuture<Void> honest = CompletableFuture.runAsync(() -> {
-                try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, 0, 2, 0, 1500, 64)) {
+                try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, 0, 2, 0, 1500, 64, encrypt)) {
                     x.allReduce(new float[100], 100, new byte[28]);
                 }
             }, pool);
@@ -134,7 +147,7 @@ class PeerExchangeTest {
                 junk.getOutputStream().write(new byte[64]);
             }
             try (Socket toHonest = open(addresses[0])) {
-                Handshake.connect(toHonest, secret, "peer", 1);
+                Handshake.Session session = Handshake.connect(toHonest, secret, "peer", 1);
                 fakeServer.setSoTimeout(5000);
                 try (Socket fromHonest = fakeServer.accept()) {
                     fromHonest.setSoTimeout(5000);
@@ -142,6 +155,16 @@ class PeerExchangeTest {
                     DataOutputStream out = new DataOutputStream(toHonest.getOutputStream());
                     if (behaviour.equals("oversized")) {
                         out.writeInt(Integer.MAX_VALUE);
+                        out.flush();
+                    } else if (behaviour.equals("tampered")) {
+                        StreamCipher sealer = StreamCipher.encrypting(session.key());
+                        byte[] figures = sealer.next(new byte[28]);
+                        byte[] chunk = sealer.next(new byte[200]);
+                        chunk[5] ^= 1;
+                        out.writeInt(figures.length);
+                        out.write(figures);
+                        out.writeInt(chunk.length);
+                        out.write(chunk);
                         out.flush();
                     } else if (behaviour.equals("wrong-length")) {
                         out.writeInt(28);
@@ -173,6 +196,12 @@ class PeerExchangeTest {
     void aGradientOfTheWrongLengthIsRefused() throws Exception {
         String m = misbehavingPeer("wrong-length");
         assertTrue(m.contains("sent a message of 12 bytes where this step expects 200"), m);
+    }
+
+    @Test
+    void anAlteredEncryptedMessageFailsItsTag() throws Exception {
+        String m = misbehavingPeer("tampered", true);
+        assertTrue(m.contains("receiving from partition 1") && m.contains("failed authentication"), m);
     }
 
     @Test
