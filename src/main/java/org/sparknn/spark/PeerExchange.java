@@ -241,12 +241,12 @@ final class PeerExchange implements AutoCloseable {
     /** A message from partition q whose length must lie in [min, max]; checked before anything is allocated. */
     private byte[] receive(int q, int min, int max) {
         try {
-            int extra = openers == null ? 0 : StreamCipher.TAG_BYTES;
+            int lo = openers == null ? min : StreamCipher.sealedLength(min);
+            int hi = openers == null ? max : StreamCipher.sealedLength(max);
             int length = in[q].readInt();
-            if (length < min + extra || length > max + extra) {
+            if (length < lo || length > hi) {
                 throw new IOException("partition " + q + " (" + addresses[q] + ") sent a message of " + length
-                        + " bytes where this step expects " + (min == max ? String.valueOf(min + extra)
-                        : (min + extra) + " to " + (max + extra)));
+                        + " bytes where this step expects " + (lo == hi ? String.valueOf(lo) : lo + " to " + hi));
             }
             byte[] b = new byte[length];
             in[q].readFully(b);

@@ -93,6 +93,8 @@ public final class TrainConfig implements Serializable {
             "decoupled weight decay per unit learning rate (w -= lr * weightDecay * w, as in AdamW)"));
     public static final Setting<Double> MAX_NORM = add(doubleSetting("maxNorm", 0, Range.atLeast(0),
             "max L2 norm of each unit's incoming weights; 0 = off"));
+    public static final Setting<Double> CLIP_NORM = add(doubleSetting("clipNorm", 0, Range.atLeast(0),
+            "largest L2 norm of the mean data gradient over all parameters; a longer one is scaled down to it; 0 = off"));
     public static final Setting<Boolean> REGULARIZE_BIASES = add(booleanSetting("regularizeBiases", false,
             "apply l1/l2/weight decay to biases too"));
     public static final Setting<Boolean> REGULARIZE_BATCH_NORM = add(booleanSetting("regularizeBatchNorm", false,

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The parameter update of one training step, given the mean data gradient of the global batch:
- * L2 (and subgradient L1) added to the gradient, the optimizer step with decoupled weight decay,
+ * the gradient clipped to clipNorm (when set), L2 (and subgradient L1) added to it, the optimizer step with decoupled weight decay,
  * the proximal L1 step, then max-norm. Runs once per step, wherever the gradient was computed.
  */
 public final class Updater {
@@ -18,6 +18,7 @@ public final class Updater {
     private final LrSchedule schedule;
     private final Regularization regularization;
     private final float weightDecay;
+    private final double clipNorm;
     private final List<ParamBlock> blocks;
 
     public Updater(TrainConfig config, ParamStore store, long stepsPerEpoch) {
@@ -25,6 +26,7 @@ public final class Updater {
         this.schedule = config.newSchedule(stepsPerEpoch);
         this.regularization = config.regularization();
         this.weightDecay = (float) (double) config.get(TrainConfig.WEIGHT_DECAY);
+        this.clipNorm = config.get(TrainConfig.CLIP_NORM);
         this.blocks = store.blocks();
     }
 
@@ -52,6 +54,7 @@ public final class Updater {
      */
     public double apply(float[] w, float[] g) {
         double lr = schedule.at(optimizer.steps());
+        clip(g);
         regularization.addGradient(w, g, blocks);
         optimizer.beginStep();
         float lrf = (float) lr;
@@ -62,5 +65,23 @@ public final class Updater {
         regularization.proximalL1(w, blocks, lr);
         regularization.applyMaxNorm(w, blocks);
         return lr;
+    }
+
+    /** Scales the data gradient down to L2 norm clipNorm when it is longer (over all parameters at once). */
+    private void clip(float[] g) {
+        if (clipNorm <= 0) {
+            return;
+        }
+        double sq = 0;
+        for (float v : g) {
+            sq += (double) v * v;
+        }
+        double norm = Math.sqrt(sq);
+        if (norm > clipNorm) {
+            float scale = (float) (clipNorm / norm);
+            for (int i = 0; i < g.length; i++) {
+                g[i] *= scale;
+            }
+        }
     }
 }

@@ -98,6 +98,29 @@ class RegularizationTest {
     }
 
     @Test
+    void clipNormScalesTheWholeGradientDownToTheNorm() {
+        // gradient (3, 4, 0, ...) has norm 5; clipped to 1 it is (0.6, 0.8, 0, ...); SGD with lr 1 subtracts it
+        Network net = Network.create(new ModelSpec(3, List.of(new LayerSpec.Dense(2)), LossKind.MSE), 1);
+        float[] w = net.store().values();
+        float[] before = w.clone();
+        float[] g = new float[w.length];
+        g[0] = 3;
+        g[7] = 4;
+        new Updater(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 1).with("clipNorm", 1), net.store(), 1)
+                .apply(w, g);
+        assertEquals(before[0] - 0.6f, w[0], 1e-6);
+        assertEquals(before[7] - 0.8f, w[7], 1e-6);
+        assertEquals(before[1], w[1]);
+        // a gradient shorter than clipNorm is left as it is
+        float[] w2 = before.clone();
+        float[] g2 = new float[w.length];
+        g2[0] = 0.3f;
+        new Updater(TrainConfig.defaults().with("optimizer", "sgd").with("learningRate", 1).with("clipNorm", 1), net.store(), 1)
+                .apply(w2, g2);
+        assertEquals(before[0] - 0.3f, w2[0], 1e-7);
+    }
+
+    @Test
     void l2ShrinksWeights() {
         // With a zero data gradient, one SGD step with L2 multiplies each weight by (1 - lr l2)
         Network net = Network.create(new ModelSpec(3, List.of(new LayerSpec.Dense(2)), LossKind.MSE), 1);
