@@ -87,19 +87,18 @@ public final class TrainedNetwork implements Serializable {
 
     /** Inference on one sample; returns a new array of the network's outputs. */
     public float[] outputs(double[] features) {
-        return infer(features).forward.clone();
+        return forward(features).clone();
     }
 
     /** Inference on one sample; returns a new array of the logits (the input of the softmax head). */
     public float[] logits(double[] features) {
-        Network net = infer(features).net;
+        forward(features);
+        Network net = network();
         return java.util.Arrays.copyOf(net.logits(), net.outputSize());
     }
 
-    private record Inferred(Network net, float[] forward) {
-    }
-
-    private Inferred infer(double[] features) {
+    /** This thread's forward pass over one sample; returns the network's output buffer. */
+    private float[] forward(double[] features) {
         Network net = network();
         if (features.length != net.inputSize()) {
             throw new IllegalArgumentException("features vector has " + features.length + " values, the model expects "
@@ -109,6 +108,6 @@ public final class TrainedNetwork implements Serializable {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) features[i];
         }
-        return new Inferred(net, net.forward(x, 1, Pass.inference()));
+        return net.forward(x, 1, Pass.inference());
     }
 }
