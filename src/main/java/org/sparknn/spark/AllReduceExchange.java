@@ -21,6 +21,7 @@ final class AllReduceExchange implements Exchange {
     private final boolean encrypt;
     private Rendezvous rendezvous;
     private int generation;
+    private final StateCopy.Latest copies = new StateCopy.Latest();
     private double learningRate = Double.NaN;
 
     AllReduceExchange(TrainingRun run) {
@@ -32,19 +33,16 @@ final class AllReduceExchange implements Exchange {
     @Override
     public void trainEpoch(int epoch, long firstStep, EpochTracker tracker) {
         long t0 = System.nanoTime();
-        Broadcast<Tasks.ModelPayload> model = run.sc.broadcast(run.payload(true));
+        Tasks.ModelPayload start = run.payload(true);
         long t1 = System.nanoTime();
         if (rendezvous == null) {
-            rendezvous = new Rendezvous(run.sc.getConf().get("spark.driver.host", "127.0.0.1"), run.plan.shards(), secret);
+            rendezvous = new Rendezvous(run.sc.getConf().get("spark.driver.host", "127.0.0.1"), run.plan.shards(), secret,
+                    encrypt, copies);
         }
+        copies.expect(StateCopy.Expected.of(epoch, run.plan.stepsPerEpoch(), run.net, run.globalStep.updater().optimizer()));
         run.sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epoch %d/%d (%d steps, all-reduce)", epoch + 1,
                 run.epochs(), run.plan.stepsPerEpoch()));
-        List<Tasks.EpochResult> results;
-        try {
-            results = epochJob(epoch, firstStep, model);
-        } finally {
-            model.destroy();
-        }
+        List<Tasks.EpochResult> results = epochJob(epoch, firstStep, start);
         long t2 = System.nanoTime();
         Tasks.EpochResult first = results.get(0);
         first.model().loadInto(run.net);
@@ -68,15 +66,19 @@ final class AllReduceExchange implements Exchange {
 
     /**
      * Runs the epoch's barrier job. Spark does not retry a failed barrier result stage, so a
-     * failed job is run again from the driver's copy of the model (which the failed job did not
-     * touch), as often as Spark would try a task on this master; every draw is keyed by (seed,
-     * step, sample), so the retried epoch computes exactly what the failed one would have.
-     * Failures that would only repeat (a diverged run, bad input) are not retried.
+     * failed job is run again, as often as Spark would try a task on this master, from the
+     * latest {@link StateCopy} of the epoch that partition 0 sent (or from the driver's model,
+     * which the failed job did not touch); every draw is keyed by (seed, step, sample), so the
+     * rerun computes exactly what the failed one would have. Failures that would only repeat (a
+     * diverged run, bad input) are not retried.
      */
-    private List<Tasks.EpochResult> epochJob(int epoch, long firstStep, Broadcast<Tasks.ModelPayload> model) {
+    private List<Tasks.EpochResult> epochJob(int epoch, long firstStep, Tasks.ModelPayload start) {
         int attempts = taskAttempts();
         for (int attempt = 1; ; attempt++) {
-            Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, rendezvous.address(), secret, generation++, encrypt);
+            StateCopy copy = copies.latest();
+            Broadcast<Tasks.ModelPayload> model = run.sc.broadcast(copy == null ? start : copy.model());
+            Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, copy == null ? 0 : copy.stepsDone(),
+                    copy == null ? Tasks.EpochSums.NONE : copy.sums(), rendezvous.address(), secret, generation++, encrypt);
             scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);
             @SuppressWarnings("unchecked")
             scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>> f =
@@ -89,8 +91,12 @@ final class AllReduceExchange implements Exchange {
                 if (attempt >= attempts || wouldRepeat(e)) {
                     throw AllReduceExchange.<RuntimeException>rethrow(e);
                 }
-                System.err.println("sparknn: all-reduce epoch " + (epoch + 1) + " failed (" + firstLine(e)
-                        + "); running it again from the driver's copy, attempt " + (attempt + 1) + " of " + attempts);
+                StateCopy latest = copies.latest();
+                System.err.println("sparknn: all-reduce epoch " + (epoch + 1) + " failed (" + taskFailure(e) + "); running it again "
+                        + (latest == null ? "from its start" : "from the copy of the state after " + latest.stepsDone() + " of its "
+                        + run.plan.stepsPerEpoch() + " steps") + ", attempt " + (attempt + 1) + " of " + attempts);
+            } finally {
+                model.destroy();
             }
         }
     }
@@ -119,10 +125,15 @@ final class AllReduceExchange implements Exchange {
                 || text.contains(IllegalArgumentException.class.getName());
     }
 
-    private static String firstLine(Throwable e) {
-        String text = String.valueOf(e.getMessage()).strip();
-        int nl = text.indexOf('\n');
-        return nl < 0 ? text : text.substring(0, nl);
+    /** The failed task's own exception line from Spark's barrier-stage message (its first line says only that the stage failed). */
+    private static String taskFailure(Throwable e) {
+        String[] lines = String.valueOf(e.getMessage()).strip().split("\n");
+        for (String line : lines) {
+            if (line.matches("\\s*[\\w.$]+(Exception|Error): .*")) {
+                return line.strip();
+            }
+        }
+        return lines[0];
     }
 
     @SuppressWarnings("unchecked")

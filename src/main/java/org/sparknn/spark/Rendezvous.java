@@ -36,12 +36,34 @@ final class Rendezvous implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
 
+    /** Marks the handshake id of a connection that brings a state copy rather than a registration. */
+    private static final long COPY = 1L << 63;
+
+    private final boolean encrypt;
+    private final CopySink copies;
+
     private record Registration(Socket socket, String address) {
     }
 
+    /** Where the driver keeps the state copies it receives. */
+    interface CopySink {
+        /** The exact length of a valid copy message (before sealing). */
+        int messageBytes();
+
+        /** Checks and keeps a copy; throws, saying what is wrong, for one the run cannot use. */
+        void accept(byte[] message) throws IOException;
+    }
+
+    /** A rendezvous that takes no state copies. */
     Rendezvous(String host, int partitions, byte[] secret) {
+        this(host, partitions, secret, false, null);
+    }
+
+    Rendezvous(String host, int partitions, byte[] secret, boolean encrypt, CopySink copies) {
         this.partitions = partitions;
         this.secret = secret.clone();
+        this.encrypt = encrypt;
+        this.copies = copies;
         try {
             server = new ServerSocket();
             server.bind(new InetSocketAddress(host, 0));
@@ -91,8 +113,14 @@ final class Rendezvous implements AutoCloseable {
     private void serve(Socket s) {
         try {
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
-            long id = Handshake.accept(s, secret, "rendezvous",
-                    v -> (int) v >= 0 && (int) v < partitions && (v >>> 32) <= Integer.MAX_VALUE).id();
+            Handshake.Session session = Handshake.accept(s, secret, "rendezvous", v -> (v & COPY) != 0
+                    ? copies != null && v == (COPY | 0)
+                    : (int) v >= 0 && (int) v < partitions && (v >>> 32) <= Integer.MAX_VALUE);
+            if ((session.id() & COPY) != 0) {
+                receiveCopy(s, session);
+                return;
+            }
+            long id = session.id();
             int partition = (int) id;
             int attempt = (int) (id >>> 32);
             String address = new DataInputStream(s.getInputStream()).readUTF();
@@ -105,6 +133,26 @@ final class Rendezvous implements AutoCloseable {
                 refused.incrementAndGet();
             }
             closeQuietly(s);
+        }
+    }
+
+    private void receiveCopy(Socket s, Handshake.Session session) throws IOException {
+        try (s) {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            int plain = copies.messageBytes();
+            if (plain < 0) {
+                throw new IOException("a state copy arrived while no epoch is under way");
+            }
+            int expected = encrypt ? StreamCipher.sealedLength(plain) : plain;
+            int length = in.readInt();
+            if (length != expected) {
+                throw new IOException("a state copy announced " + length + " bytes; this run's are " + expected);
+            }
+            byte[] wire = new byte[length];
+            in.readFully(wire);
+            copies.accept(encrypt ? StreamCipher.decrypting(session.key()).next(wire) : wire);
+            s.getOutputStream().write(1);
+            s.getOutputStream().flush();
         }
     }
 
@@ -137,17 +185,8 @@ final class Rendezvous implements AutoCloseable {
      */
     static String[] meet(String rendezvous, byte[] secret, int partition, int attempt, String address, int partitions,
                          int timeoutMillis) throws IOException {
-        int colon = rendezvous.lastIndexOf(':');
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(rendezvous.substring(0, colon), Integer.parseInt(rendezvous.substring(colon + 1))),
-                    HANDSHAKE_TIMEOUT_MILLIS);
-            s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
-            try {
-                Handshake.connect(s, secret, "rendezvous", ((long) attempt << 32) | partition);
-            } catch (IOException e) {
-                throw new IOException("partition " + partition + ": the rendezvous " + rendezvous
-                        + " did not complete the run-secret handshake (" + e + ")", e);
-            }
+        try (Connection c = connect(rendezvous, secret, ((long) attempt << 32) | partition, "partition " + partition)) {
+            Socket s = c.socket();
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             out.writeUTF(address);
             out.flush();
@@ -161,6 +200,42 @@ final class Rendezvous implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             throw new IOException("partition " + partition + ": not every partition reached the rendezvous " + rendezvous
                     + " within " + timeoutMillis / 1000 + " s", e);
+        }
+    }
+
+    /** Task side (partition 0): sends a {@link StateCopy} message and waits until the driver has kept it. */
+    static void sendCopy(String rendezvous, byte[] secret, boolean encrypt, byte[] message) throws IOException {
+        try (Connection c = connect(rendezvous, secret, COPY | 0, "the state copy")) {
+            Socket s = c.socket();
+            byte[] wire = encrypt ? StreamCipher.encrypting(c.session().key()).next(message) : message;
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16));
+            out.writeInt(wire.length);
+            out.write(wire);
+            out.flush();
+            if (s.getInputStream().read() != 1) {
+                throw new IOException("the driver did not keep the state copy");
+            }
+        }
+    }
+
+    private record Connection(Socket socket, Handshake.Session session) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static Connection connect(String rendezvous, byte[] secret, long id, String who) throws IOException {
+        int colon = rendezvous.lastIndexOf(':');
+        Socket s = new Socket();
+        try {
+            s.connect(new InetSocketAddress(rendezvous.substring(0, colon), Integer.parseInt(rendezvous.substring(colon + 1))),
+                    HANDSHAKE_TIMEOUT_MILLIS);
+            s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+            return new Connection(s, Handshake.connect(s, secret, "rendezvous", id));
+        } catch (IOException e) {
+            closeQuietly(s);
+            throw new IOException(who + ": the rendezvous " + rendezvous + " did not complete the run-secret handshake (" + e + ")", e);
         }
     }
 

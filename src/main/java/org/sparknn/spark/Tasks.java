@@ -27,10 +27,16 @@ final class Tasks {
      * One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between
      * the tasks; {@code secret} is the run's secret every connection between them proves, and
      * {@code generation} numbers the barrier jobs of the run (a retried epoch is a new one), and
-     * {@code encrypt} says whether the tasks encrypt what they exchange.
+     * {@code encrypt} says whether the tasks encrypt what they exchange. An epoch run again from a
+     * {@link StateCopy} starts after its {@code stepsDone} steps with the copy's sums.
      */
-    record Epoch(Run run, int epoch, long firstStep, String rendezvous, byte[] secret, int generation, boolean encrypt)
-            implements Serializable {
+    record Epoch(Run run, int epoch, long firstStep, long stepsDone, EpochSums sums, String rendezvous, byte[] secret,
+                 int generation, boolean encrypt) implements Serializable {
+    }
+
+    /** An all-reduce epoch's global sums over the steps done so far. */
+    record EpochSums(double lossSum, double penaltySum, long count, long correct) implements Serializable {
+        static final EpochSums NONE = new EpochSums(0, 0, 0, 0);
     }
 
     /**

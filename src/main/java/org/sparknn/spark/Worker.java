@@ -171,18 +171,21 @@ final class Worker {
         payload.restoreInto(optimizer);
         int partitions = st.stepper.plan().shards();
         int size = st.net.store().size();
-        double lossSum = 0;
-        double penaltySum = 0;
-        long count = 0;
-        long correct = 0;
+        double lossSum = task.sums().lossSum();
+        double penaltySum = task.sums().penaltySum();
+        long count = task.sums().count();
+        long correct = task.sums().correct();
         long compute = 0;
         long exchange = 0;
+        long steps = st.stepper.plan().stepsPerEpoch();
+        long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
+        long lastCopy = System.nanoTime();
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, 1000L * task.run().config().get(TrainConfig.EXCHANGE_TIMEOUT_SECONDS));
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
                 BatchResultBytes.maxSize(st.net), task.encrypt())) {
-            for (long s = 0; s < st.stepper.plan().stepsPerEpoch(); s++) {
+            for (long s = task.stepsDone(); s < steps; s++) {
                 TaskHooks.beforeStep(p, task.firstStep() + s);
                 long t0 = System.nanoTime();
                 BatchResult r = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
@@ -195,12 +198,30 @@ final class Worker {
                 penaltySum += penalty * global.count();
                 count += global.count();
                 correct += global.correct();
+                if (p == 0 && s + 1 < steps && System.nanoTime() - lastCopy >= copyEveryNanos) {
+                    sendCopy(task, s + 1, new Tasks.EpochSums(lossSum, penaltySum, count, correct), st.net, optimizer);
+                    lastCopy = System.nanoTime();
+                }
                 compute += t1 - t0;
-                exchange += t2 - t1;
+                exchange += System.nanoTime() - t1;
             }
         }
         Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
         return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange);
+    }
+
+    /**
+     * Sends the state after {@code stepsDone} steps to the driver. A copy only shortens a rerun,
+     * so one that does not arrive is reported and training goes on.
+     */
+    private static void sendCopy(Tasks.Epoch task, long stepsDone, Tasks.EpochSums sums, Network net, Optimizer optimizer) {
+        try {
+            Rendezvous.sendCopy(task.rendezvous(), task.secret(), task.encrypt(),
+                    StateCopy.encode(task.epoch(), stepsDone, sums, net, optimizer));
+        } catch (java.io.IOException e) {
+            System.err.println("sparknn: the state copy after step " + stepsDone + " of epoch " + (task.epoch() + 1)
+                    + " did not reach the driver (" + e.getMessage() + "); training goes on");
+        }
     }
 
     /** Inference figures of the model in {@code model} over the block. */

@@ -58,6 +58,9 @@ public final class TrainConfig implements Serializable {
     public static final Setting<Boolean> ENCRYPT_EXCHANGE = add(booleanSetting("encryptExchange", false,
             "allreduce: encrypt the gradient stream between tasks (AES-GCM, a key per connection); also on whenever "
                     + "spark.network.crypto.enabled is true"));
+    public static final Setting<Double> STATE_COPY_SECONDS = add(doubleSetting("stateCopySeconds", 30, Range.atLeast(0),
+            "allreduce: how often (at the first step boundary after this many seconds) a task sends the model and optimizer "
+                    + "state to the driver, so that a failed epoch is run again from that copy instead of from its start; 0 = after every step"));
     public static final Setting<OptimizerKind> OPTIMIZER = add(choiceSetting("optimizer", OptimizerKind.ADAM,
             "the update rule of mini-batch training"));
     public static final Setting<Double> LEARNING_RATE = add(doubleSetting("learningRate", 1e-3, Range.above(0),

@@ -119,18 +119,30 @@ class DistributedTrainingTest {
     }
 
     @Test
-    void allReduceEpochThatFailsIsRunAgainAndEndsBitIdentical() {
+    void allReduceEpochThatFailsIsRunAgainFromTheLatestStateCopyAndEndsBitIdentical() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
         TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4)
                 .with("exchange", "allreduce");
         Network clean = fit(data, 2, config);
-        Network retried;
-        try (FaultInjection failure = FaultInjection.once(1, 17)) { // step 17 lies in the second epoch (12 steps each)
-            retried = fit(data, 2, config);
+        // Step 17 is the sixth of the second epoch (12 steps each). Without a copy (the first is due
+        // after 30 s) the epoch runs again from its start, step 12.
+        try (FaultInjection failure = FaultInjection.once(1, 17)) {
+            Network retried = fit(data, 2, config);
             assertEquals(1, failure.fired());
+            assertEquals(12, failure.firstStepAfterFiring());
+            assertArrayEquals(clean.store().values(), retried.store().values(), 0f);
+            assertArrayEquals(clean.store().state(), retried.store().state(), 0f);
         }
-        assertArrayEquals(clean.store().values(), retried.store().values(), 0f);
-        assertArrayEquals(clean.store().state(), retried.store().state(), 0f);
+        // A copy after every step: the rerun starts after the latest copy that reached the driver
+        // before the failure (the one after step 16 unless the failure overtook it).
+        try (FaultInjection failure = FaultInjection.once(1, 17)) {
+            Network retried = fit(data, 2, config.with("stateCopySeconds", 0));
+            assertEquals(1, failure.fired());
+            long restart = failure.firstStepAfterFiring();
+            assertTrue(restart > 12 && restart <= 17, "the rerun started at step " + restart);
+            assertArrayEquals(clean.store().values(), retried.store().values(), 0f);
+            assertArrayEquals(clean.store().state(), retried.store().state(), 0f);
+        }
     }
 
     @Test

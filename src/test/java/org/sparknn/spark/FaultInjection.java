@@ -5,9 +5,13 @@ import org.apache.spark.TaskContext;
 /** Makes chosen step tasks fail (through the product's one test seam, {@link TaskHooks}); close to stop. */
 final class FaultInjection implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicInteger fired = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong firstStepAfterFiring = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
 
     private FaultInjection(int partition, long step, boolean everyAttempt, boolean once) {
         TaskHooks.setBeforeStep((p, s) -> {
+            if (fired.get() > 0) {
+                firstStepAfterFiring.accumulateAndGet(s, Math::min);
+            }
             TaskContext ctx = TaskContext.get();
             if (p == partition && s == step && ctx != null && (everyAttempt || ctx.attemptNumber() == 0)
                     && (!once || fired.get() == 0)) {
@@ -20,6 +24,11 @@ final class FaultInjection implements AutoCloseable {
     /** How many tasks this injection failed. */
     int fired() {
         return fired.get();
+    }
+
+    /** The lowest step any task reached after the injected failure (where the rerun started); Long.MAX_VALUE if none. */
+    long firstStepAfterFiring() {
+        return firstStepAfterFiring.get();
     }
 
     /** The first attempt of the task of {@code partition} at global step {@code step} fails; Spark retries it. */

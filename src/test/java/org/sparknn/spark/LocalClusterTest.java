@@ -56,13 +56,14 @@ class LocalClusterTest {
         assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-local/model/sparknn/weights.bin")),
                 "local[2] and local-cluster runs end with the same weights, bit for bit");
 
-        // an executor JVM killed (SIGKILL) mid-run: the all-reduce epoch runs again and the run ends as a clean one
+        // an executor JVM killed (SIGKILL) mid-run: the all-reduce epoch runs again (from the latest state copy,
+        // taken every 0.2 s here, unless the kill came before the epoch's first) and the run ends as a clean one
         System.setProperty("spark.executor.extraClassPath", Path.of("target/classes").toAbsolutePath().toString());
         System.setProperty("spark.executor.extraJavaOptions", "-XX:+UseParallelGC " + System.getProperty("sparknn.jvmFlags"));
         java.util.concurrent.CompletableFuture<TrainingResult> killed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
                 return TrainMain.run(new String[] {"--out", dir.resolve("run-killed").toString(),
-                        "--master", "local-cluster[2,1,1024]", "exchange=allreduce"});
+                        "--master", "local-cluster[2,1,1024]", "exchange=allreduce", "stateCopySeconds=0.2"});
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }

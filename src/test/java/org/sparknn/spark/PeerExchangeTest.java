@@ -209,4 +209,54 @@ class PeerExchangeTest {
         String m = misbehavingPeer("silent");
         assertTrue(m.contains("no data from partition 1") && m.contains("within 1 s"), m);
     }
+
+    @Test
+    void stateCopiesAreKeptOnlyFromTheRunAndOnlyWhenTheyFitTheEpoch() throws Exception {
+        stateCopies(false);
+    }
+
+    @Test
+    void encryptedStateCopiesAreKept() throws Exception {
+        stateCopies(true);
+    }
+
+    private void stateCopies(boolean encrypt) throws Exception {
+        org.sparknn.nn.Network net = org.sparknn.nn.Network.create(org.sparknn.nn.ModelSpec.mlp(6,
+                new org.sparknn.nn.MlpShape(new int[] {5}, org.sparknn.nn.MlpShape.Activation.RELU, 0, true, 0.1), 3,
+                org.sparknn.nn.LossKind.SOFTMAX_CROSS_ENTROPY), 1);
+        org.sparknn.optim.Optimizer adam = new org.sparknn.train.GlobalStep(net, org.sparknn.train.TrainConfig.defaults(), 10)
+                .updater().optimizer();
+        byte[] secret = Handshake.newSecret();
+        StateCopy.Latest latest = new StateCopy.Latest();
+        latest.expect(StateCopy.Expected.of(1, 10, net, adam));
+        Tasks.EpochSums sums = new Tasks.EpochSums(2.5, 0.25, 300, 270);
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret, encrypt, latest)) {
+            IOException stranger = assertThrows(IOException.class, () -> Rendezvous.sendCopy(r.address(), Handshake.newSecret(),
+                    encrypt, StateCopy.encode(1, 3, sums, net, adam)));
+            assertTrue(stranger.getMessage().contains("did not complete the run-secret handshake"), stranger.getMessage());
+            assertThrows(IOException.class, () -> Rendezvous.sendCopy(r.address(), secret, encrypt,
+                    StateCopy.encode(0, 3, sums, net, adam)), "a copy of another epoch");
+            assertThrows(IOException.class, () -> Rendezvous.sendCopy(r.address(), secret, encrypt,
+                    StateCopy.encode(1, 10, sums, net, adam)), "a copy after the epoch's last step");
+            assertEquals(null, latest.latest());
+
+            try (Socket s = open(r.address())) { // proves the secret, then announces 2^31-1 bytes
+                Handshake.connect(s, secret, "rendezvous", 1L << 63);
+                new DataOutputStream(s.getOutputStream()).writeInt(Integer.MAX_VALUE);
+                assertEquals(-1, s.getInputStream().read(), "the rendezvous closes the connection");
+            }
+
+            Rendezvous.sendCopy(r.address(), secret, encrypt, StateCopy.encode(1, 3, sums, net, adam));
+            Rendezvous.sendCopy(r.address(), secret, encrypt, StateCopy.encode(1, 2, sums, net, adam)); // an older one
+            StateCopy kept = latest.latest();
+            assertEquals(3, kept.stepsDone());
+            assertEquals(sums, kept.sums());
+            org.sparknn.nn.Network copy = org.sparknn.nn.Network.create(net.spec(), 2);
+            kept.model().loadInto(copy);
+            assertArrayEquals(net.store().values(), copy.store().values(), 0f);
+            assertArrayEquals(net.store().state(), copy.store().state(), 0f);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
