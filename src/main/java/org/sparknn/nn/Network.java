@@ -14,6 +14,7 @@ public final class Network {
     private final int outputSize;
     private float[] lossGrad;
     private float[] lastOutput;
+    private final int[] finalFrom;
 
     private Network(ModelSpec spec) {
         this.spec = spec;
@@ -30,6 +31,7 @@ public final class Network {
         }
         this.outputSize = size;
         store.allocate();
+        this.finalFrom = finalFromOffsets();
     }
 
     /** Builds the network and initializes its parameters from the seed. */
@@ -135,22 +137,61 @@ public final class Network {
      * the summed loss in the store's grads.
      */
     public BatchResult gradientSum(float[] x, float[] labels, int n, Pass pass) {
+        return gradientSum(x, labels, n, pass, null);
+    }
+
+    /**
+     * What a caller learns while a gradient is computed, so that it can start exchanging before
+     * backward ends: the batch's figures once forward is done, then, after each layer's
+     * backward, the offset from which every gradient in the store is final.
+     */
+    public interface BackwardProgress {
+        void forwardDone(BatchResult figures);
+
+        void gradientsFinalFrom(int offset);
+    }
+
+    /** {@link #gradientSum(float[], float[], int, Pass)}, reporting progress to {@code progress} (may be null). */
+    public BatchResult gradientSum(float[] x, float[] labels, int n, Pass pass, BackwardProgress progress) {
         store.zeroGrads();
         float[] out = forward(x, n, pass);
         lossGrad = Layer.ensure(lossGrad, n * outputSize);
         double loss = headLoss(out, labels, n, lossGrad);
         long correct = countCorrect(out, labels, n);
+        List<BatchStats> stats = new ArrayList<>(batchNorms.size());
+        for (BatchNormLayer bn : batchNorms) {
+            stats.add(bn.lastStats());
+        }
+        BatchResult result = new BatchResult(loss, n, correct, stats);
+        if (progress != null) {
+            progress.forwardDone(result);
+        }
         // With a fused head the gradient is already wrt the input of the softmax/sigmoid.
         int last = layers.size() - (fusedHead() ? 2 : 1);
         float[] g = lossGrad;
         for (int i = last; i >= 0; i--) {
             g = layers.get(i).backward(g, n, i > 0);
+            if (progress != null) {
+                progress.gradientsFinalFrom(finalFrom[i]);
+            }
         }
-        List<BatchStats> stats = new ArrayList<>(batchNorms.size());
-        for (BatchNormLayer bn : batchNorms) {
-            stats.add(bn.lastStats());
+        return result;
+    }
+
+    /**
+     * finalFrom[i]: once layers i.. have run backward, every gradient at or above this offset is
+     * final (the end of the highest block that belongs to a layer before i).
+     */
+    private int[] finalFromOffsets() {
+        int[] from = new int[layers.size()];
+        for (int i = 0; i < from.length; i++) {
+            for (ParamBlock b : store.blocks()) {
+                if (b.layerIndex() < i) {
+                    from[i] = Math.max(from[i], b.end());
+                }
+            }
         }
-        return new BatchResult(loss, n, correct, stats);
+        return from;
     }
 
     /** Summed loss of the output {@code out} of the last forward pass over n rows, as training computes it. */

@@ -52,13 +52,16 @@ final class AllReduceExchange implements Exchange {
                 first.count());
         long slowestCompute = 0;
         long slowestExchange = 0;
+        long longestSpan = 0;
         for (Tasks.EpochResult r : results) {
             slowestCompute = Math.max(slowestCompute, r.computeNanos());
             slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
+            longestSpan = Math.max(longestSpan, r.exchangeSpanNanos());
         }
         StepTimings timings = run.timings;
         timings.slowestComputeNanos += slowestCompute;
         timings.exchangeNanos += slowestExchange;
+        timings.exchangeSpanNanos += longestSpan;
         timings.steps += run.plan.stepsPerEpoch();
         timings.shipNanos += t1 - t0;
         timings.jobNanos += t2 - t1;

@@ -34,9 +34,34 @@ interface Exchange extends AutoCloseable {
         if (syncEvery > 1) {
             return new LocalSgdExchange(run);
         }
-        return switch (mode) {
-            case DRIVER -> new DriverExchange(run);
-            case ALLREDUCE -> new AllReduceExchange(run);
-        };
+        if (mode == ExchangeMode.AUTO) {
+            mode = choose(run);
+        }
+        return mode == ExchangeMode.ALLREDUCE ? new AllReduceExchange(run) : new DriverExchange(run);
+    }
+
+    /**
+     * exchange=auto: all-reduce when its barrier stage can run - all P tasks at once, no dynamic
+     * allocation - otherwise the driver exchange; prints the choice and the reason.
+     */
+    static ExchangeMode choose(TrainingRun run) {
+        org.apache.spark.SparkContext sc = run.sc.sc();
+        int workers = run.plan.shards();
+        int slots = sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());
+        ExchangeMode mode;
+        String why;
+        if (sc.conf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            mode = ExchangeMode.DRIVER;
+            why = "dynamic allocation is on, and a barrier stage cannot run with it";
+        } else if (slots >= workers) {
+            mode = ExchangeMode.ALLREDUCE;
+            why = "the cluster runs " + slots + " tasks at once, enough for all " + workers + " workers in one barrier stage";
+        } else {
+            mode = ExchangeMode.DRIVER;
+            why = "the cluster runs only " + slots + " tasks at once, fewer than the " + workers
+                    + " workers a barrier stage needs together";
+        }
+        System.out.println("sparknn: exchange=auto chose " + mode.key() + ": " + why);
+        return mode;
     }
 }

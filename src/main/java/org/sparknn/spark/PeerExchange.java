@@ -1,9 +1,5 @@
 package org.sparknn.spark;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -14,279 +10,472 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Direct exchange between the P tasks of one barrier stage: every task opens a server socket,
- * the addresses are shared through the driver's {@link Rendezvous}, and each ordered pair gets its own
- * one-way connection, on which the connecting task first proves the run's secret and its
- * partition ({@link Handshake}); strangers are turned away and do not count. Sends run on one
- * thread per peer, so a full socket buffer never blocks the reads that would drain it. Every
- * read has a timeout and every length is checked against what the step expects before anything
- * is allocated; a peer that falls silent fails the task with a message that names it (Spark then
- * fails the stage). With encryption on, every message is sealed with AES-GCM under the
- * connection's own key ({@link StreamCipher}). Sums are taken in partition order, so every task - and the driver-side
- * aggregation - computes the same floating-point result.
+ * The gradient all-reduce of one barrier stage: a chain 0 - 1 - ... - (P-1) in partition order.
+ * Going up, task p adds its gradient to the partial sum of partitions 0..p-1 and passes it on,
+ * so the last task holds ((0 + g0) + g1) + ... - the order the driver exchange adds in, hence the
+ * same bits; coming down, the sums are copied back along the chain. The gradient moves in
+ * buckets, last parameters first, each as soon as backward has made it final ({@link #ready}),
+ * so most of the exchange overlaps backward, and buckets pipeline along the chain: each link
+ * carries the gradient once per direction whatever P is, and every task keeps at most two
+ * links. Neighbours in the same JVM hand buffers over ({@link Link.Local}); others talk over one
+ * authenticated socket ({@link SocketLink}), the lower partition connecting after both met at
+ * the driver's {@link Rendezvous}. Each task runs an up and a down thread, so no read waits
+ * behind a blocked write; the step's figures (loss, counts, BN statistics) travel ahead of the
+ * buckets, every partition's figures collected on the way up.
  */
 final class PeerExchange implements AutoCloseable {
+    /** Floats per bucket: small enough to overlap and pipeline, large enough that a message costs little beyond its bytes. */
+    static final int BUCKET = 32 * 1024;
+    /** Identifies this JVM, so neighbours in the same executor hand buffers over instead of using a socket. */
+    private static final String JVM = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+
     private final int self;
     private final int peers;
     private final int timeoutMillis;
     private final int maxFiguresBytes;
     private final ServerSocket server;
-    private final DataOutputStream[] out;
-    private final DataInputStream[] in;
-    private final String[] addresses;
-    private final StreamCipher[] sealers;
-    private final StreamCipher[] openers;
-    private final List<Socket> sockets = new ArrayList<>();
-    private final ExecutorService senders;
+    private final Link below;
+    private final Link above;
+    private final Thread up;
+    private final Thread down;
+    private final BlockingQueue<Step> upWork = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Step> downWork = new LinkedBlockingQueue<>();
+    private Step current;
+    private java.util.function.BooleanSupplier stopped = () -> false;
+    private long spanNanos;
+    private long exposedNanos;
 
     /**
-     * Meets the other partitions through the rendezvous and connects to each of them.
+     * Meets the other partitions through the rendezvous and links up with both neighbours.
      *
      * @param maxFiguresBytes the largest per-partition figures message a step can carry
-     * @param encrypt         encrypt every message (AES-GCM with each connection's own key)
+     * @param encrypt         encrypt what crosses sockets (AES-GCM with each connection's own keys)
      */
     PeerExchange(String host, String rendezvous, byte[] secret, int partition, int partitions, int attempt,
                  int timeoutMillis, int maxFiguresBytes, boolean encrypt) {
+        this(host, rendezvous, secret, partition, partitions, attempt, timeoutMillis, maxFiguresBytes, encrypt, true);
+    }
+
+    /** @param handOverInJvm neighbours in the same JVM hand buffers over (false: always sockets, as between JVMs) */
+    PeerExchange(String host, String rendezvous, byte[] secret, int partition, int partitions, int attempt,
+                 int timeoutMillis, int maxFiguresBytes, boolean encrypt, boolean handOverInJvm) {
         this.self = partition;
         this.peers = partitions;
         this.timeoutMillis = timeoutMillis;
         this.maxFiguresBytes = maxFiguresBytes;
-        this.out = new DataOutputStream[partitions];
-        this.in = new DataInputStream[partitions];
-        this.sealers = encrypt ? new StreamCipher[partitions] : null;
-        this.openers = encrypt ? new StreamCipher[partitions] : null;
-        this.senders = Executors.newFixedThreadPool(Math.max(1, partitions - 1), r -> {
-            Thread t = new Thread(r, "sparknn-exchange-" + partition);
-            t.setDaemon(true);
-            return t;
-        });
+        ServerSocket listening = null;
+        Link linkBelow = null;
+        Link linkAbove = null;
         try {
-            server = new ServerSocket();
-            server.setReceiveBufferSize(4 << 20);
-            server.bind(new InetSocketAddress(host, 0), partitions);
-            addresses = Rendezvous.meet(rendezvous, secret, partition, attempt, host + ":" + server.getLocalPort(), partitions,
-                    timeoutMillis);
-            // Accept while connecting: each side's handshake waits for the other side's acceptor.
-            Future<?> accepting = senders.submit(() -> {
-                acceptPeers(secret);
-                return null;
-            });
-            for (int q = 0; q < partitions; q++) {
-                if (q != partition) {
-                    connect(q, secret);
-                }
+            listening = new ServerSocket();
+            listening.setReceiveBufferSize(4 << 20);
+            listening.bind(new InetSocketAddress(host, 0), 4);
+            String[] addresses = Rendezvous.meet(rendezvous, secret, partition, attempt,
+                    host + ":" + listening.getLocalPort() + (handOverInJvm ? "/" + JVM : ""), partitions, timeoutMillis);
+            String pairKey = rendezvous + "/" + attempt + "/";
+            ServerSocket acceptor = listening;
+            CompletableFuture<Link> fromBelow = partition == 0 ? CompletableFuture.completedFuture(null)
+                    : sameJvm(addresses[partition - 1])
+                    ? CompletableFuture.completedFuture(Link.Local.end(pairKey + (partition - 1), false, timeoutMillis,
+                    "partition " + (partition - 1)))
+                    : CompletableFuture.supplyAsync(() -> acceptBelow(acceptor, secret, addresses[partition - 1], encrypt));
+            if (partition + 1 < partitions) {
+                linkAbove = sameJvm(addresses[partition + 1])
+                        ? Link.Local.end(pairKey + partition, true, timeoutMillis, "partition " + (partition + 1))
+                        : connectAbove(addresses[partition + 1], secret, encrypt);
             }
-            accepting.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            close();
-            Throwable cause = e.getCause();
+            linkBelow = fromBelow.join();
+        } catch (IOException | RuntimeException e) {
+            closeAll(listening, linkBelow, linkAbove);
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             throw new UncheckedIOException("partition " + partition + ": setting up the peer exchange: " + cause.getMessage(),
                     cause instanceof IOException io ? io : new IOException(cause));
-        } catch (InterruptedException e) {
-            close();
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("partition " + partition + ": interrupted while setting up the peer exchange", e);
-        } catch (IOException e) {
-            close();
-            throw new UncheckedIOException("partition " + partition + ": setting up the peer exchange: " + e.getMessage(), e);
         }
+        this.server = listening;
+        this.below = linkBelow;
+        this.above = linkAbove;
+        this.up = daemon(this::upLoop, "sparknn-exchange-up-" + partition);
+        this.down = above == null ? null : daemon(this::downLoop, "sparknn-exchange-down-" + partition);
     }
 
-    private void connect(int q, byte[] secret) throws IOException {
-        int colon = addresses[q].lastIndexOf(':');
+    private static boolean sameJvm(String address) {
+        return address.endsWith("/" + JVM);
+    }
+
+    private static String hostPort(String address) {
+        int slash = address.indexOf('/');
+        return slash < 0 ? address : address.substring(0, slash);
+    }
+
+    private Link connectAbove(String address, byte[] secret, boolean encrypt) throws IOException {
+        String hp = hostPort(address);
+        int colon = hp.lastIndexOf(':');
         Socket s = new Socket();
-        sockets.add(s);
-        s.setTcpNoDelay(true);
-        s.setSendBufferSize(4 << 20);
-        s.connect(new InetSocketAddress(addresses[q].substring(0, colon), Integer.parseInt(addresses[q].substring(colon + 1))),
-                timeoutMillis);
-        s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
-        Handshake.Session session = Handshake.connect(s, secret, "peer", ((long) q << 32) | self);
-        if (sealers != null) {
-            sealers[q] = StreamCipher.encrypting(session.key());
+        try {
+            s.setTcpNoDelay(true);
+            s.setSendBufferSize(4 << 20);
+            s.setReceiveBufferSize(4 << 20);
+            s.connect(new InetSocketAddress(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1))), timeoutMillis);
+            s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
+            Handshake.Session session = Handshake.connect(s, secret, "peer", ((long) (self + 1) << 32) | self);
+            return new SocketLink(s, session, encrypt, true, "partition " + (self + 1) + " (" + hp + ")", timeoutMillis);
+        } catch (IOException e) {
+            s.close();
+            throw e;
         }
-        out[q] = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
     }
 
-    /** Accepts one proven connection from every other partition; strangers are closed and do not count. */
-    private void acceptPeers(byte[] secret) throws IOException {
+    /** Accepts the proven connection of partition self-1; strangers are closed and do not count. */
+    private Link acceptBelow(ServerSocket listening, byte[] secret, String address, boolean encrypt) {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        int connected = 0;
-        while (connected < peers - 1) {
-            long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (left <= 0) {
-                throw new IOException("partition " + self + ": no proven connection from partitions " + missing()
-                        + " within " + timeoutMillis / 1000 + " s");
-            }
-            server.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
-            Socket s;
-            try {
-                s = server.accept();
-            } catch (SocketTimeoutException e) {
-                continue;
-            }
-            try {
-                s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
-                Handshake.Session session = Handshake.accept(s, secret, "peer", v -> (v >>> 32) == self && (int) v >= 0
-                        && (int) v < peers && (int) v != self && in[(int) v] == null);
-                int from = (int) session.id();
-                s.setSoTimeout(timeoutMillis);
-                if (openers != null) {
-                    openers[from] = StreamCipher.decrypting(session.key());
+        try {
+            while (true) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    throw new IOException("no proven connection from partition " + (self - 1) + " within " + timeoutMillis / 1000 + " s");
                 }
-                in[from] = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-                sockets.add(s);
-                connected++;
-            } catch (IOException stranger) {
-                s.close();
+                listening.setSoTimeout((int) Math.min(left, Integer.MAX_VALUE));
+                Socket s;
+                try {
+                    s = listening.accept();
+                } catch (SocketTimeoutException e) {
+                    continue;
+                }
+                try {
+                    s.setTcpNoDelay(true);
+                    s.setSendBufferSize(4 << 20);
+                    s.setSoTimeout(Rendezvous.HANDSHAKE_TIMEOUT_MILLIS);
+                    Handshake.Session session = Handshake.accept(s, secret, "peer", v -> v == (((long) self << 32) | (self - 1)));
+                    return new SocketLink(s, session, encrypt, false, "partition " + (self - 1) + " (" + hostPort(address) + ")",
+                            timeoutMillis);
+                } catch (IOException stranger) {
+                    s.close();
+                }
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private List<Integer> missing() {
-        List<Integer> m = new ArrayList<>();
-        for (int q = 0; q < peers; q++) {
-            if (q != self && in[q] == null) {
-                m.add(q);
-            }
+    private static Thread daemon(Runnable body, String name) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** One step's exchange: the task's gradient array, the buckets still to go, and what came back. */
+    private final class Step {
+        final float[] g;
+        final int n;
+        final byte[] figures;
+        final long began = System.nanoTime();
+        int readyFrom;
+        int bucketsDone;
+        byte[][] allFigures;
+        Throwable error;
+        long doneAt;
+
+        Step(float[] g, int n, byte[] figures) {
+            this.g = g;
+            this.n = n;
+            this.figures = figures;
+            this.readyFrom = n;
         }
-        return m;
+
+        int buckets() {
+            return (n + BUCKET - 1) / BUCKET;
+        }
+
+        /** Bucket k counts down from the top of the array: backward makes the last parameters final first. */
+        int hi(int k) {
+            return n - k * BUCKET;
+        }
+
+        int lo(int k) {
+            return Math.max(0, hi(k) - BUCKET);
+        }
     }
 
     /**
-     * Replaces g[0, n) by the element-wise sum over all tasks, added in partition order
-     * (reduce-scatter: task q sums range q; then all-gather of the summed ranges), and returns every
-     * task's {@code figures}, indexed by partition, which travel with the first phase.
+     * Starts the exchange of a step whose gradient will fill g[0, n); {@code figures} are this
+     * task's figures of the step. Call {@link #ready} as backward proceeds, then {@link #finish}.
      */
+    void begin(float[] g, int n, byte[] figures) {
+        if (current != null) {
+            throw new IllegalStateException("the previous step's exchange has not finished");
+        }
+        current = new Step(g, n, figures);
+        upWork.add(current);
+        if (down != null) {
+            downWork.add(current);
+        }
+    }
+
+    /** How the task learns that Spark stopped it (a barrier stage whose other task failed), so a wait ends at once. */
+    void stopWhen(java.util.function.BooleanSupplier stopped) {
+        this.stopped = stopped;
+    }
+
+    /** Every gradient at or above {@code offset} is final. */
+    void ready(int offset) {
+        Step w = current;
+        synchronized (w) {
+            if (offset < w.readyFrom) {
+                w.readyFrom = offset;
+                w.notifyAll();
+            }
+        }
+    }
+
+    /** Waits until g holds the sum over all partitions; returns every partition's figures, by partition. */
+    byte[][] finish() {
+        Step w = current;
+        ready(0);
+        long called = System.nanoTime();
+        try {
+            synchronized (w) {
+                long progressAt = System.nanoTime();
+                int seen = -1;
+                while (w.error == null && (w.bucketsDone < w.buckets() || w.allFigures == null)) {
+                    if (w.bucketsDone != seen) {
+                        seen = w.bucketsDone;
+                        progressAt = System.nanoTime();
+                    } else if (System.nanoTime() - progressAt > 2 * timeoutMillis * 1_000_000L) { // links time out first, naming the peer
+                        throw new UncheckedIOException(new IOException("partition " + self + ": the exchange made no progress within "
+                                + 2 * timeoutMillis / 1000 + " s"));
+                    }
+                    if (stopped.getAsBoolean()) {
+                        throw new IllegalStateException("partition " + self + ": the task was stopped during the exchange");
+                    }
+                    w.wait(Math.max(1, Math.min(200, timeoutMillis / 10)));
+                }
+                if (w.error != null) {
+                    Throwable e = w.error;
+                    throw new UncheckedIOException("partition " + self + ": " + e.getMessage(),
+                            e instanceof IOException io ? io : new IOException(e));
+                }
+                spanNanos += w.doneAt - w.began;
+                exposedNanos += Math.max(0, w.doneAt - called);
+                return w.allFigures;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("partition " + self + ": interrupted during the exchange", e);
+        } finally {
+            current = null;
+        }
+    }
+
+    /** The whole exchange: g[0, n) becomes the sum over all partitions, added in partition order. */
     byte[][] allReduce(float[] g, int n, byte[] figures) {
-        byte[][] allFigures = new byte[peers][];
-        allFigures[self] = figures;
-        List<Future<?>> sends = new ArrayList<>();
-        for (int q = 0; q < peers; q++) {
-            if (q != self) {
-                int target = q;
-                int lo = from(target, n);
-                byte[] chunk = FloatBytes.encode(java.util.Arrays.copyOfRange(g, lo, from(target + 1, n)), from(target + 1, n) - lo);
-                sends.add(senders.submit(() -> send(target, figures, chunk)));
+        begin(g, n, figures);
+        return finish();
+    }
+
+    /** Nanoseconds from the start of each step's exchange to its last bucket, summed over steps. */
+    long spanNanos() {
+        return spanNanos;
+    }
+
+    /** Of {@link #spanNanos}, the part the task waited for after backward: what overlap did not hide. */
+    long exposedNanos() {
+        return exposedNanos;
+    }
+
+    private void upLoop() {
+        while (true) {
+            Step w;
+            try {
+                w = upWork.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                goUp(w);
+            } catch (Throwable e) {
+                fail(w, e);
             }
         }
-        int lo = from(self, n);
-        int hi = from(self + 1, n);
-        float[] sum = new float[hi - lo];
-        float[][] parts = new float[peers][];
-        for (int q = 0; q < peers; q++) {
-            if (q == self) {
-                continue;
+    }
+
+    private void downLoop() {
+        while (true) {
+            Step w;
+            try {
+                w = downWork.take();
+            } catch (InterruptedException e) {
+                return;
             }
-            allFigures[q] = receive(q, 0, maxFiguresBytes);
-            int length = 4 * (from(self + 1, n) - lo);
-            byte[] part = receive(q, length, length);
-            parts[q] = new float[part.length / 4];
-            FloatBytes.decode(part, parts[q]);
+            try {
+                goDown(w);
+            } catch (Throwable e) {
+                fail(w, e);
+            }
         }
-        for (int q = 0; q < peers; q++) {
-            float[] part = parts[q];
-            if (part == null) {
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += g[lo + i];
+    }
+
+    private void goUp(Step w) throws IOException, InterruptedException {
+        List<byte[]> figures = below == null ? new ArrayList<>() : decodeFigures(below.receiveBytes(4, figuresBytes(self)), self);
+        figures.add(w.figures);
+        if (above == null) {
+            setFigures(w, figures);
+            if (below != null) {
+                below.sendBytes(encodeFigures(figures));
+            }
+        } else {
+            above.sendBytes(encodeFigures(figures));
+        }
+        float[] g = w.g;
+        for (int k = 0; k < w.buckets(); k++) {
+            int lo = w.lo(k);
+            int len = w.hi(k) - lo;
+            awaitReady(w, lo);
+            float[] buf;
+            if (below == null) {
+                buf = Link.Buffers.take(len);
+                for (int i = 0; i < len; i++) {
+                    buf[i] = 0f + g[lo + i];
                 }
             } else {
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += part[i];
+                buf = below.receiveFloats(len);
+                for (int i = 0; i < len; i++) {
+                    buf[i] += g[lo + i];
                 }
             }
-        }
-        await(sends);
-        byte[] reduced = FloatBytes.encode(sum, sum.length);
-        for (int q = 0; q < peers; q++) {
-            if (q != self) {
-                int target = q;
-                sends.add(senders.submit(() -> send(target, reduced)));
+            if (above == null) {
+                System.arraycopy(buf, 0, g, lo, len);
+                passDown(buf, len);
+                bucketDone(w);
+            } else {
+                above.sendFloats(buf, len);
             }
-        }
-        System.arraycopy(sum, 0, g, lo, sum.length);
-        for (int q = 0; q < peers; q++) {
-            if (q != self) {
-                int length = 4 * (from(q + 1, n) - from(q, n));
-                byte[] part = receive(q, length, length);
-                ByteBuffer.wrap(part).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(g, from(q, n), part.length / 4);
-            }
-        }
-        await(sends);
-        return allFigures;
-    }
-
-    private int from(int q, int n) {
-        return (int) ((long) q * n / peers);
-    }
-
-    private void send(int q, byte[]... messages) {
-        try {
-            for (byte[] m : messages) {
-                byte[] wire = sealers == null ? m : sealers[q].next(m);
-                out[q].writeInt(wire.length);
-                out[q].write(wire);
-            }
-            out[q].flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("partition " + self + ": sending to partition " + q + ": " + e.getMessage(), e);
         }
     }
 
-    /** A message from partition q whose length must lie in [min, max]; checked before anything is allocated. */
-    private byte[] receive(int q, int min, int max) {
-        try {
-            int lo = openers == null ? min : StreamCipher.sealedLength(min);
-            int hi = openers == null ? max : StreamCipher.sealedLength(max);
-            int length = in[q].readInt();
-            if (length < lo || length > hi) {
-                throw new IOException("partition " + q + " (" + addresses[q] + ") sent a message of " + length
-                        + " bytes where this step expects " + (lo == hi ? String.valueOf(lo) : lo + " to " + hi));
-            }
-            byte[] b = new byte[length];
-            in[q].readFully(b);
-            return openers == null ? b : openers[q].next(b);
-        } catch (SocketTimeoutException e) {
-            throw new UncheckedIOException("partition " + self + ": no data from partition " + q + " (" + addresses[q]
-                    + ") within " + timeoutMillis / 1000 + " s", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("partition " + self + ": receiving from partition " + q + ": " + e.getMessage(), e);
+    private void goDown(Step w) throws IOException {
+        List<byte[]> figures = decodeFigures(above.receiveBytes(4, figuresBytes(peers)), peers);
+        setFigures(w, figures);
+        if (below != null) {
+            below.sendBytes(encodeFigures(figures));
+        }
+        for (int k = 0; k < w.buckets(); k++) {
+            int lo = w.lo(k);
+            int len = w.hi(k) - lo;
+            float[] buf = above.receiveFloats(len);
+            System.arraycopy(buf, 0, w.g, lo, len);
+            passDown(buf, len);
+            bucketDone(w);
         }
     }
 
-    private static void await(List<Future<?>> sends) {
-        try {
-            for (Future<?> f : sends) {
-                f.get();
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("peer exchange: " + e.getMessage(), e);
-        } finally {
-            sends.clear();
+    private void passDown(float[] buf, int len) throws IOException {
+        if (below != null) {
+            below.sendFloats(buf, len);
+        } else {
+            Link.Buffers.give(buf);
         }
+    }
+
+    private static void awaitReady(Step w, int lo) throws InterruptedException {
+        synchronized (w) {
+            while (w.readyFrom > lo && w.error == null) {
+                w.wait();
+            }
+        }
+    }
+
+    private static void setFigures(Step w, List<byte[]> figures) {
+        synchronized (w) {
+            w.allFigures = figures.toArray(new byte[0][]);
+            w.notifyAll();
+        }
+    }
+
+    private static void bucketDone(Step w) {
+        synchronized (w) {
+            w.bucketsDone++;
+            if (w.bucketsDone == w.buckets()) {
+                w.doneAt = System.nanoTime();
+            }
+            w.notifyAll();
+        }
+    }
+
+    private static void fail(Step w, Throwable e) {
+        synchronized (w) {
+            if (w.error == null) {
+                w.error = e;
+            }
+            w.notifyAll();
+        }
+    }
+
+    private int figuresBytes(int count) {
+        return 4 + count * (4 + maxFiguresBytes);
+    }
+
+    private static byte[] encodeFigures(List<byte[]> figures) {
+        int size = 4;
+        for (byte[] f : figures) {
+            size += 4 + f.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN).putInt(figures.size());
+        for (byte[] f : figures) {
+            b.putInt(f.length).put(f);
+        }
+        return b.array();
+    }
+
+    /** The figures of partitions 0..count-1, each checked against the largest a step can carry. */
+    private List<byte[]> decodeFigures(byte[] message, int count) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(message).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt() != count) {
+            throw new IOException("a figures message for the wrong number of partitions (expected " + count + ")");
+        }
+        List<byte[]> figures = new ArrayList<>(count + 1);
+        for (int q = 0; q < count; q++) {
+            int len = b.remaining() >= 4 ? b.getInt() : -1;
+            if (len < 0 || len > maxFiguresBytes || len > b.remaining()) {
+                throw new IOException("the figures of partition " + q + " announce " + len + " bytes (at most " + maxFiguresBytes + ")");
+            }
+            byte[] f = new byte[len];
+            b.get(f);
+            figures.add(f);
+        }
+        return figures;
     }
 
     @Override
     public void close() {
-        senders.shutdownNow();
-        for (Socket s : sockets) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing anyway
-            }
+        if (up != null) {
+            up.interrupt();
         }
-        try {
-            if (server != null) {
-                server.close();
+        if (down != null) {
+            down.interrupt();
+        }
+        Step w = current;
+        if (w != null) {
+            fail(w, new IOException("closed"));
+        }
+        closeAll(server, below, above);
+    }
+
+    private static void closeAll(AutoCloseable... all) {
+        for (AutoCloseable c : all) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing anyway
+                }
             }
-        } catch (IOException ignored) {
-            // closing anyway
         }
     }
 }

@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 final class Rendezvous implements AutoCloseable {
     static final int HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     private static final int MAX_OPEN_CONNECTIONS = 256;
-    private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9.:\\[\\]%_-]{1,255}:[0-9]{1,5}");
+    private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9.:\\[\\]%_-]{1,255}:[0-9]{1,5}(/[0-9a-f]{16})?");
 
     private final ServerSocket server;
     private final int partitions;

@@ -18,6 +18,7 @@ public final class StepTimings {
     long aggregateNanos;
     long updateNanos;
     long exchangeNanos;
+    long exchangeSpanNanos;
 
     /** The sums over several epochs. */
     public static StepTimings sum(java.util.List<StepTimings> epochs) {
@@ -31,6 +32,7 @@ public final class StepTimings {
             t.aggregateNanos += e.aggregateNanos;
             t.updateNanos += e.updateNanos;
             t.exchangeNanos += e.exchangeNanos;
+            t.exchangeSpanNanos += e.exchangeSpanNanos;
         }
         return t;
     }
@@ -76,17 +78,28 @@ public final class StepTimings {
         return steps == 0 ? 0 : nanos / 1e6 / steps;
     }
 
-    /** All-reduce mode: the slowest task's time in the peer exchange, inside the job. */
+    /** All-reduce mode: the slowest task's wait for the exchange after its backward pass (the exchange overlap did not hide). */
     public double exchangeMs() {
         return ms(exchangeNanos);
+    }
+
+    /** All-reduce mode: the longest span of a task's exchange, from the end of its forward pass to its last bucket. */
+    public double exchangeSpanMs() {
+        return ms(exchangeSpanNanos);
+    }
+
+    /** All-reduce mode: the share of the exchange's span that ran while backward still computed. */
+    public double hiddenShare() {
+        return exchangeSpanNanos == 0 ? 0 : Math.max(0, 1 - (double) exchangeNanos / exchangeSpanNanos);
     }
 
     @Override
     public String toString() {
         if (exchangeNanos > 0) {
             return String.format(Locale.ROOT,
-                    "per step: %.2f ms = ship-model %.2f + job %.2f (slowest task per step: compute %.2f, all-reduce exchange %.2f); overhead %.2f ms",
-                    stepMs(), shipMs(), jobMs(), slowestComputeMs(), exchangeMs(), overheadMs());
+                    "per step: %.2f ms = ship-model %.2f + job %.2f (slowest task per step: compute %.2f, exchange waited for %.2f "
+                            + "of its %.2f ms span, %.0f%% hidden behind backward); overhead %.2f ms",
+                    stepMs(), shipMs(), jobMs(), slowestComputeMs(), exchangeMs(), exchangeSpanMs(), 100 * hiddenShare(), overheadMs());
         }
         return String.format(Locale.ROOT,
                 "per step: %.2f ms = ship-weights %.2f + job %.2f (slowest task: load %.2f, compute %.2f) + aggregate %.2f + driver-update %.2f; overhead %.2f ms",

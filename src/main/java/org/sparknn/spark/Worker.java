@@ -177,6 +177,7 @@ final class Worker {
         long correct = task.sums().correct();
         long compute = 0;
         long exchange = 0;
+        long span;
         long steps = st.stepper.plan().stepsPerEpoch();
         long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
         long lastCopy = System.nanoTime();
@@ -185,12 +186,25 @@ final class Worker {
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
                 BatchResultBytes.maxSize(st.net), task.encrypt())) {
+            org.apache.spark.TaskContext context = BarrierTaskContext.get();
+            peers.stopWhen(context::isInterrupted);
             for (long s = task.stepsDone(); s < steps; s++) {
+                context.killTaskIfInterrupted();
                 TaskHooks.beforeStep(p, task.firstStep() + s);
                 long t0 = System.nanoTime();
-                BatchResult r = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
+                st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s, new Network.BackwardProgress() {
+                    @Override
+                    public void forwardDone(BatchResult figures) {
+                        peers.begin(st.net.store().grads(), size, BatchResultBytes.encode(figures));
+                    }
+
+                    @Override
+                    public void gradientsFinalFrom(int offset) {
+                        peers.ready(offset);
+                    }
+                });
                 long t1 = System.nanoTime();
-                byte[][] figures = peers.allReduce(st.net.store().grads(), size, BatchResultBytes.encode(r));
+                byte[][] figures = peers.finish();
                 long t2 = System.nanoTime();
                 BatchResult global = BatchResultBytes.merge(figures);
                 double penalty = update.apply(global.count(), global.bnStats());
@@ -203,11 +217,13 @@ final class Worker {
                     lastCopy = System.nanoTime();
                 }
                 compute += t1 - t0;
-                exchange += System.nanoTime() - t1;
+                exchange += t2 - t1;
             }
+            span = peers.spanNanos();
         }
         Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
-        return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange);
+        return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange,
+                span);
     }
 
     /**

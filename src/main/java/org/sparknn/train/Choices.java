@@ -18,5 +18,5 @@ public final class Choices {
     public enum Solver implements Choice { MINIBATCH, LBFGS, OWLQN }
 
     /** How synchronous mini-batch steps combine the workers' gradients. */
-    public enum ExchangeMode implements Choice { DRIVER, ALLREDUCE }
+    public enum ExchangeMode implements Choice { AUTO, DRIVER, ALLREDUCE }
 }

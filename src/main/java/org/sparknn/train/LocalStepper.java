@@ -48,13 +48,22 @@ public final class LocalStepper {
      * up contributes zero gradients and an empty result.
      */
     public BatchResult gradientSum(RowSource rows, int epoch, long stepInEpoch, long globalStep) {
+        return gradientSum(rows, epoch, stepInEpoch, globalStep, null);
+    }
+
+    /** {@link #gradientSum(RowSource, int, long, long)}, reporting progress (see {@link Network.BackwardProgress}; may be null). */
+    public BatchResult gradientSum(RowSource rows, int epoch, long stepInEpoch, long globalStep, Network.BackwardProgress progress) {
         int n = plan.count(shard, stepInEpoch);
         if (n == 0) {
             net.store().zeroGrads();
+            if (progress != null) {
+                progress.forwardDone(BatchResult.EMPTY);
+                progress.gradientsFinalFrom(0);
+            }
             return BatchResult.EMPTY;
         }
         batch.gather(rows, order(epoch), plan.from(shard, stepInEpoch), n);
-        return net.gradientSum(batch.x, batch.labels, n, Pass.train(seed, globalStep, batch.ids));
+        return net.gradientSum(batch.x, batch.labels, n, Pass.train(seed, globalStep, batch.ids), progress);
     }
 
     /**

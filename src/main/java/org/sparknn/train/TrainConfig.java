@@ -50,9 +50,11 @@ public final class TrainConfig implements Serializable {
     public static final Setting<Integer> SYNC_EVERY = add(intSetting("syncEvery", 1, Range.atLeast(1),
             "1 = synchronous steps; K > 1 = local SGD: K local steps per worker, then parameters, optimizer state and "
                     + "BN statistics are averaged"));
-    public static final Setting<ExchangeMode> EXCHANGE = add(choiceSetting("exchange", ExchangeMode.DRIVER,
-            "how synchronous steps combine gradients: driver (one Spark job per step, aggregated on the driver) or "
-                    + "allreduce (one barrier job per epoch, tasks exchange gradients directly; same result)"));
+    public static final Setting<ExchangeMode> EXCHANGE = add(choiceSetting("exchange", ExchangeMode.AUTO,
+            "how synchronous steps combine gradients: driver (one Spark job per step, aggregated on the driver), "
+                    + "allreduce (one barrier job per epoch, tasks exchange gradients directly; same result, faster) or auto "
+                    + "(allreduce when the cluster can run all workers at once and dynamic allocation is off, else driver; "
+                    + "the job says which and why)"));
     public static final Setting<Integer> EXCHANGE_TIMEOUT_SECONDS = add(intSetting("exchangeTimeoutSeconds", 300, Range.atLeast(1),
             "allreduce: how long a task waits for a peer (connection or a step's data) before it fails the stage, naming the peer"));
     public static final Setting<Boolean> ENCRYPT_EXCHANGE = add(booleanSetting("encryptExchange", false,

@@ -51,7 +51,7 @@ class CheckpointTest {
 
     @Test
     void resumedRunEqualsUninterruptedRun(@TempDir Path dir) throws Exception {
-        TrainConfig base = TrainConfig.defaults().with("epochs", 3).with("batchSize", 100).with("seed", 9).with("schedule", "cosine").with("l2", 1e-4);
+        TrainConfig base = TrainConfig.defaults().with("exchange", "driver").with("epochs", 3).with("batchSize", 100).with("seed", 9).with("schedule", "cosine").with("l2", 1e-4);
         TrainingResult[] r = new TrainingResult[1];
         Network uninterrupted = fit(base.with("checkpointDir", dir.resolve("a").toString()), r);
         assertEquals(3, r[0].history().size());

@@ -47,7 +47,7 @@ class DistributedTrainingTest {
     @Test
     void sameSeedSamePartitionsIsBitIdenticalAndSurvivesATaskFailure() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
-        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4);
+        TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4);
         Network a = fit(data, 2, config);
         Network b = fit(data, 2, config);
         assertArrayEquals(a.store().values(), b.store().values(), 0f);
@@ -68,7 +68,7 @@ class DistributedTrainingTest {
     @Test
     void allReduceExchangeGivesBitIdenticalWeightsToDriverAggregation() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
-        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4).with("maxNorm", 3);
+        TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4).with("maxNorm", 3);
         for (int partitions : new int[] {1, 2}) {
             Network driver = fit(data, partitions, config);
             Network allReduce = fit(data, partitions, config.with("exchange", "allreduce"));
@@ -83,9 +83,27 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void autoExchangeTakesAllReduceOnlyWhenAllWorkersFitTheCluster() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 300);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 1).with("batchSize", 60);
+        int slots = SparkTestSession.jsc().sc().maxNumConcurrentTasks(
+                SparkTestSession.jsc().sc().resourceProfileManager().defaultResourceProfile());
+        for (int partitions : new int[] {slots, slots + 1}) {
+            Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, 1);
+            try {
+                TrainingRun run = new TrainingRun(shards, Network.create(SPEC, 1), config);
+                assertEquals(partitions <= slots ? org.sparknn.train.Choices.ExchangeMode.ALLREDUCE
+                        : org.sparknn.train.Choices.ExchangeMode.DRIVER, Exchange.choose(run), "P=" + partitions + ", slots " + slots);
+            } finally {
+                shards.release();
+            }
+        }
+    }
+
+    @Test
     void onePartitionIsBitIdenticalToTheReferenceTrainer() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 600);
-        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 64).with("seed", 8).with("l1", 1e-4).with("maxNorm", 2);
+        TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 2).with("batchSize", 64).with("seed", 8).with("l1", 1e-4).with("maxNorm", 2);
         Network distributed = fit(data, 1, config);
         Network reference = Network.create(SPEC, config.get(TrainConfig.SEED));
         ReferenceTrainer.fit(reference, data, null, config, TrainingListener.silent());
@@ -97,13 +115,13 @@ class DistributedTrainingTest {
     void penaltiesConstraintsAndDecayActOncePerStepOnTheDriver() {
         // One epoch of one global batch holding every row: P = 4 must give the single-JVM step.
         Dataset data = SparkTestSession.mnistTrain().slice(100, 164);
-        TrainConfig config = TrainConfig.defaults().with("epochs", 1).with("batchSize", 64).with("seed", 2).with("optimizer", "sgd").with("learningRate", 0.5)
+        TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 1).with("batchSize", 64).with("seed", 2).with("optimizer", "sgd").with("learningRate", 0.5)
                 .with("l1", 0.01).with("l2", 0.1).with("weightDecay", 0.05).with("maxNorm", 0.8);
         Network distributed = fit(NO_BN, data, 4, config);
         Network reference = Network.create(NO_BN, config.get(TrainConfig.SEED));
         ReferenceTrainer.fit(reference, data, null, config, TrainingListener.silent());
         Network unregularized = Network.create(NO_BN, config.get(TrainConfig.SEED));
-        ReferenceTrainer.fit(unregularized, data, null, TrainConfig.defaults().with("epochs", 1).with("batchSize", 64).with("seed", 2)
+        ReferenceTrainer.fit(unregularized, data, null, TrainConfig.defaults().with("exchange", "driver").with("epochs", 1).with("batchSize", 64).with("seed", 2)
                 .with("optimizer", "sgd").with("learningRate", 0.5), TrainingListener.silent());
         float[] d = distributed.store().values();
         float[] r = reference.store().values();
@@ -121,7 +139,7 @@ class DistributedTrainingTest {
     @Test
     void allReduceEpochThatFailsIsRunAgainFromTheLatestStateCopyAndEndsBitIdentical() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
-        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4)
+        TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 2).with("batchSize", 100).with("seed", 3).with("l2", 1e-4)
                 .with("exchange", "allreduce");
         Network clean = fit(data, 2, config);
         // Step 17 is the sixth of the second epoch (12 steps each). Without a copy (the first is due
@@ -149,7 +167,7 @@ class DistributedTrainingTest {
     void divergenceStopsBothExchangesWithAClearMessage() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 400);
         for (String exchange : List.of("driver", "allreduce")) {
-            TrainConfig config = TrainConfig.defaults().with("epochs", 1).with("batchSize", 100).with("optimizer", "sgd")
+            TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 1).with("batchSize", 100).with("optimizer", "sgd")
                     .with("learningRate", 1e30).with("exchange", exchange);
             Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> fit(NO_BN, data, 2, config));
             StringBuilder messages = new StringBuilder();
@@ -171,7 +189,7 @@ class DistributedTrainingTest {
         }
         // Running average after one step (global batch = all rows): 0.9 * (0, 1) + 0.1 * (mean, unbiased var)
         // of the union, with the initial weights; lr 1e-12 keeps the weights where they were.
-        TrainConfig running = TrainConfig.defaults().with("epochs", 1).with("batchSize", n).with("seed", 5).with("optimizer", "sgd").with("learningRate", 1e-12)
+        TrainConfig running = TrainConfig.defaults().with("exchange", "driver").with("epochs", 1).with("batchSize", n).with("seed", 5).with("optimizer", "sgd").with("learningRate", 1e-12)
                 .with("bnPopulation", "running");
         Network net = fit(data, partitions, running);
         Network initial = Network.create(SPEC, 5);

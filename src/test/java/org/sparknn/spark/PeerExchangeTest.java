@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,53 +80,71 @@ class PeerExchangeTest {
     }
 
     @Test
-    void twoPeersAddInPartitionOrder() throws Exception {
-        twoPeers(false);
+    void peersAddInPartitionOrderOverSockets() throws Exception {
+        chain(2, false, false);
+        chain(4, false, false);
     }
 
     @Test
-    void twoPeersAddInPartitionOrderEncrypted() throws Exception {
-        twoPeers(true);
+    void peersAddInPartitionOrderEncrypted() throws Exception {
+        chain(3, true, false);
     }
 
-    private void twoPeers(boolean encrypt) throws Exception {
+    @Test
+    void peersInOneJvmHandBuffersOverAndAddInPartitionOrder() throws Exception {
+        chain(4, false, true);
+    }
+
+    /** P tasks all-reduce a gradient of several buckets, twice: every task ends with ((0 + g0) + g1) + ... and everyone's figures. */
+    private void chain(int partitions, boolean encrypt, boolean inJvm) throws Exception {
         byte[] secret = Handshake.newSecret();
-        int n = 1001;
-        float[][] g = new float[2][n];
-        for (int p = 0; p < 2; p++) {
-            for (int i = 0; i < n; i++) {
-                g[p][i] = (float) Math.sin(i * (p + 1.3)) * 1e3f;
-            }
-        }
-        float[] sum = new float[n];
-        for (int i = 0; i < n; i++) {
-            sum[i] = 0f + g[0][i] + g[1][i];
-        }
-        try (Rendezvous r = new Rendezvous(HOST, 2, secret)) {
-            Future<?>[] tasks = new Future<?>[2];
-            byte[][][] figures = new byte[2][][];
-            for (int p = 0; p < 2; p++) {
-                int partition = p;
-                tasks[p] = pool.submit(() -> {
-                    try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, partition, 2, 0, 5000, 16, encrypt)) {
-                        figures[partition] = x.allReduce(g[partition], n, new byte[] {(byte) partition});
+        int n = 2 * PeerExchange.BUCKET + 1001;
+        ExecutorService tasksPool = Executors.newCachedThreadPool();
+        try (Rendezvous r = new Rendezvous(HOST, partitions, secret)) {
+            for (int round = 0; round < 2; round++) {
+                float[][] g = new float[partitions][n];
+                for (int p = 0; p < partitions; p++) {
+                    for (int i = 0; i < n; i++) {
+                        g[p][i] = (float) Math.sin(i * (p + 1.3) + round) * (float) Math.pow(10, p % 3);
                     }
-                    return null;
-                });
+                }
+                float[] sum = new float[n];
+                for (int i = 0; i < n; i++) {
+                    float s = 0f;
+                    for (int p = 0; p < partitions; p++) {
+                        s += g[p][i];
+                    }
+                    sum[i] = s;
+                }
+                int attempt = round;
+                List<Future<byte[][]>> tasks = new ArrayList<>();
+                for (int p = 0; p < partitions; p++) {
+                    int partition = p;
+                    tasks.add(tasksPool.submit(() -> {
+                        try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, partition, partitions, attempt, 5000, 16,
+                                encrypt, inJvm)) {
+                            x.begin(g[partition], n, new byte[] {(byte) partition, (byte) attempt});
+                            for (int from = n; from >= 0; from -= 20_000) { // backward making the gradient final in steps
+                                x.ready(Math.max(0, from));
+                            }
+                            return x.finish();
+                        }
+                    }));
+                }
+                for (int p = 0; p < partitions; p++) {
+                    byte[][] figures = tasks.get(p).get(20, TimeUnit.SECONDS);
+                    assertArrayEquals(sum, g[p], 0f, "partition " + p);
+                    for (int q = 0; q < partitions; q++) {
+                        assertArrayEquals(new byte[] {(byte) q, (byte) round}, figures[q]);
+                    }
+                }
             }
-            for (Future<?> t : tasks) {
-                t.get(20, TimeUnit.SECONDS);
-            }
-            assertArrayEquals(sum, g[0], 0f);
-            assertArrayEquals(sum, g[1], 0f);
-            assertEquals(1, figures[0][1][0]);
-            assertEquals(0, figures[1][0][0]);
         } finally {
-            pool.shutdownNow();
+            tasksPool.shutdownNow();
         }
     }
 
-    /** Partition 1 played by the test: it knows the secret, then misbehaves as {@code behaviour} says. */
+    /** Partition 0 played by the test: it knows the secret, then misbehaves as {@code behaviour} says. */
     private String misbehavingPeer(String behaviour) throws Exception {
         return misbehavingPeer(behaviour, false);
     }
@@ -134,52 +154,50 @@ class PeerExchangeTest {
         try (Rendezvous r = new Rendezvous(HOST, 2, secret); ServerSocket fakeServer = new ServerSocket()) {
             fakeServer.bind(new InetSocketAddress(HOST, 0));
             CompletableFuture<Void> honest = CompletableFuture.runAsync(() -> {
-                try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, 0, 2, 0, 1500, 64, encrypt)) {
+                try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, 1, 2, 0, 1500, 64, encrypt)) {
                     x.allReduce(new float[100], 100, new byte[28]);
                 }
             }, pool);
-            String[] addresses = Rendezvous.meet(r.address(), secret, 1, 0, HOST + ":" + fakeServer.getLocalPort(), 2, 5000);
-            // strangers at the honest peer's port first: wrong secret, garbage
-            try (Socket stranger = open(addresses[0])) {
-                assertThrows(IOException.class, () -> Handshake.connect(stranger, Handshake.newSecret(), "peer", 1));
+            String[] addresses = Rendezvous.meet(r.address(), secret, 0, 0, HOST + ":" + fakeServer.getLocalPort(), 2, 5000);
+            String honestAddress = addresses[1].substring(0, addresses[1].indexOf('/'));
+            // strangers at the honest peer's port first: wrong secret, garbage, a proof under another id
+            try (Socket stranger = open(honestAddress)) {
+                assertThrows(IOException.class, () -> Handshake.connect(stranger, Handshake.newSecret(), "peer", 1L << 32));
             }
-            try (Socket junk = open(addresses[0])) {
+            try (Socket junk = open(honestAddress)) {
                 junk.getOutputStream().write(new byte[64]);
             }
-            try (Socket toHonest = open(addresses[0])) {
-                Handshake.Session session = Handshake.connect(toHonest, secret, "peer", 1);
-                fakeServer.setSoTimeout(5000);
-                try (Socket fromHonest = fakeServer.accept()) {
-                    fromHonest.setSoTimeout(5000);
-                    Handshake.accept(fromHonest, secret, "peer", id -> id == 1L << 32); // partition 0 connecting to 1
-                    DataOutputStream out = new DataOutputStream(toHonest.getOutputStream());
-                    if (behaviour.equals("oversized")) {
-                        out.writeInt(Integer.MAX_VALUE);
-                        out.flush();
-                    } else if (behaviour.equals("tampered")) {
-                        StreamCipher sealer = StreamCipher.encrypting(session.key());
-                        byte[] figures = sealer.next(new byte[28]);
-                        byte[] chunk = sealer.next(new byte[200]);
-                        chunk[5] ^= 1;
-                        out.writeInt(figures.length);
-                        out.write(figures);
-                        out.writeInt(chunk.length);
-                        out.write(chunk);
-                        out.flush();
-                    } else if (behaviour.equals("wrong-length")) {
-                        out.writeInt(28);
-                        out.write(new byte[28]);
-                        out.writeInt(12);
-                        out.write(new byte[12]);
-                        out.flush();
-                    }
-                    long start = System.nanoTime();
-                    Exception e = assertThrows(Exception.class, () -> honest.get(10, TimeUnit.SECONDS));
-                    assertTrue(System.nanoTime() - start < 5_000_000_000L, "failed late");
-                    Throwable cause = e.getCause();
-                    assertTrue(cause instanceof UncheckedIOException, String.valueOf(cause));
-                    return cause.getMessage();
+            try (Socket impostor = open(honestAddress)) {
+                assertThrows(IOException.class, () -> Handshake.connect(impostor, secret, "peer", 7));
+            }
+            try (Socket toHonest = open(honestAddress)) {
+                Handshake.Session session = Handshake.connect(toHonest, secret, "peer", 1L << 32); // partition 0 below 1
+                DataOutputStream out = new DataOutputStream(toHonest.getOutputStream());
+                byte[] figures = java.nio.ByteBuffer.allocate(36).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(28).array();
+                if (behaviour.equals("oversized")) {
+                    out.writeInt(Integer.MAX_VALUE);
+                } else if (behaviour.equals("tampered")) {
+                    StreamCipher sealer = StreamCipher.encrypting(SocketLink.directionKey(session.key(), "up"));
+                    byte[] sealedFigures = sealer.next(figures);
+                    byte[] chunk = sealer.next(new byte[400]);
+                    chunk[5] ^= 1;
+                    out.writeInt(sealedFigures.length);
+                    out.write(sealedFigures);
+                    out.writeInt(chunk.length);
+                    out.write(chunk);
+                } else if (behaviour.equals("wrong-length")) {
+                    out.writeInt(figures.length);
+                    out.write(figures);
+                    out.writeInt(12);
+                    out.write(new byte[12]);
                 }
+                out.flush();
+                long start = System.nanoTime();
+                Exception e = assertThrows(Exception.class, () -> honest.get(10, TimeUnit.SECONDS));
+                assertTrue(System.nanoTime() - start < 5_000_000_000L, "failed late");
+                Throwable cause = e.getCause();
+                assertTrue(cause instanceof UncheckedIOException, String.valueOf(cause));
+                return cause.getMessage();
             }
         } finally {
             pool.shutdownNow();
@@ -189,25 +207,25 @@ class PeerExchangeTest {
     @Test
     void anOversizedLengthIsRefusedBeforeAllocating() throws Exception {
         String m = misbehavingPeer("oversized");
-        assertTrue(m.contains("partition 1") && m.contains("sent a message of 2147483647 bytes"), m);
+        assertTrue(m.contains("partition 0") && m.contains("sent a message of 2147483647 bytes"), m);
     }
 
     @Test
     void aGradientOfTheWrongLengthIsRefused() throws Exception {
         String m = misbehavingPeer("wrong-length");
-        assertTrue(m.contains("sent a message of 12 bytes where this step expects 200"), m);
+        assertTrue(m.contains("partition 0") && m.contains("sent a message of 12 bytes where this step expects 400"), m);
     }
 
     @Test
     void anAlteredEncryptedMessageFailsItsTag() throws Exception {
         String m = misbehavingPeer("tampered", true);
-        assertTrue(m.contains("receiving from partition 1") && m.contains("failed authentication"), m);
+        assertTrue(m.contains("receiving from partition 0") && m.contains("failed authentication"), m);
     }
 
     @Test
     void aSilentPeerFailsTheTaskWithinTheTimeoutNamingIt() throws Exception {
         String m = misbehavingPeer("silent");
-        assertTrue(m.contains("no data from partition 1") && m.contains("within 1 s"), m);
+        assertTrue(m.contains("no data from partition 0") && m.contains("within 1 s"), m);
     }
 
     @Test
