@@ -14,7 +14,13 @@ final class ModelInput {
 
     static Model<?> load(SparkSession spark, String path) throws IOException {
         Inputs.requireExists(spark, path);
-        String kind = ModelFiles.readInfo(path, spark.sparkContext().hadoopConfiguration()).kind();
+        String kind;
+        try {
+            kind = ModelFiles.readInfo(path, spark.sparkContext().hadoopConfiguration()).kind();
+        } catch (IOException e) {
+            // a missing, truncated or foreign model.json is bad input, as a damaged weights file is
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         return switch (kind) {
             case "classifier" -> NeuralNetClassificationModel.load(path);
             case "regressor" -> NeuralNetRegressionModel.load(path);
