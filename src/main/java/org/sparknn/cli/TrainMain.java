@@ -129,10 +129,11 @@ public final class TrainMain {
                 result = distributed(sc, job, net, workers, trainShards, testShards, listener);
             }
         } else {
+            String bound = "data.features=" + job.data().features();
             org.apache.spark.sql.Dataset<Row> train = Inputs.frame(spark, job.data().format(), job.data().train(), "train",
-                    job.data().features());
+                    job.data().features(), bound);
             org.apache.spark.sql.Dataset<Row> test = Inputs.frame(spark, job.data().format(), job.data().test(), "test",
-                    job.data().features());
+                    job.data().features(), bound);
             System.out.println("data: " + job.data().format() + " " + job.data().train() + " (train), " + job.data().test() + " (test)");
             int classes = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY ? net.outputSize() : 0;
             boolean drop = job.training().get(TrainConfig.DROP_NON_FINITE_ROWS);
