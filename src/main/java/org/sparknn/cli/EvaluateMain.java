@@ -42,8 +42,10 @@ public final class EvaluateMain {
         try {
             output = a.out() == null ? null : OutputDir.prepare(a.out(), a.overwrite(), spark.sparkContext().hadoopConfiguration());
             Model<?> m = ModelInput.load(spark, a.model());
-            org.apache.spark.sql.Dataset<Row> input = Inputs.frame(spark, a.format(), a.data(), a.split(), a.features());
-            org.apache.spark.sql.Dataset<Row> predictions = m.transform(input).cache();
+            org.apache.spark.sql.Dataset<Row> predictions = m.transform(ModelInput.data(spark, a, m, true)).cache();
+            if (predictions.count() == 0) {
+                throw new IllegalArgumentException(a.data() + " holds no rows");
+            }
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("model", a.model());
             report.put("data", a.data() + (a.format().equals("idx") ? " (" + a.split() + ")" : ""));

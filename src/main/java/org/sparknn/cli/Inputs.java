@@ -1,6 +1,7 @@
 package org.sparknn.cli;
 
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
@@ -10,6 +11,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparknn.data.Dataset;
 import org.sparknn.data.IdxReader;
+import org.sparknn.spark.LibSvmReader;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,23 +28,20 @@ public final class Inputs {
     }
 
     /**
-     * A DataFrame with columns id (long), label (double) and features (vector). For IDX the split
-     * names the files of the directory; LibSVM and Parquet read the path as it is (Parquet needs
-     * label and features columns).
+     * A DataFrame with columns id (the row's 0-based position in the input), label (double) and
+     * features (vector). For IDX the split names the files of the directory; LibSVM and Parquet
+     * read the path as it is (Parquet needs label and features columns). LibSVM indices must lie in
+     * 1..features, which {@code bound} names for the message; features = 0 infers the count.
      */
     static org.apache.spark.sql.Dataset<Row> frame(SparkSession spark, String format, String path, String split,
-                                                   int features) throws IOException {
+                                                   int features, String bound) throws IOException {
         requireExists(spark, path);
         switch (format) {
             case "idx" -> {
                 return frame(spark, idx(path, split));
             }
             case "libsvm" -> {
-                var reader = spark.read().format("libsvm");
-                if (features > 0) {
-                    reader = reader.option("numFeatures", String.valueOf(features));
-                }
-                return withId(reader.load(path));
+                return LibSvmReader.read(spark, path, features, bound);
             }
             case "parquet" -> {
                 org.apache.spark.sql.Dataset<Row> df = spark.read().parquet(path);
@@ -51,7 +50,7 @@ public final class Inputs {
                         throw new IllegalArgumentException(path + ": no column '" + col + "'; found " + Arrays.toString(df.columns()));
                     }
                 }
-                return withId(df.select("label", "features"));
+                return withPositions(df.select("label", "features"));
             }
             default -> throw new IllegalArgumentException("data format must be one of " + JobConfig.FORMATS + ", got '" + format + "'");
         }
@@ -79,8 +78,12 @@ public final class Inputs {
         return df;
     }
 
-    private static org.apache.spark.sql.Dataset<Row> withId(org.apache.spark.sql.Dataset<Row> df) {
-        return df.withColumn("id", org.apache.spark.sql.functions.monotonically_increasing_id()).select("id", "label", "features");
+    /** Columns id, label, features; the id is the row's position, as in the other formats and in the row checks' messages. */
+    private static org.apache.spark.sql.Dataset<Row> withPositions(org.apache.spark.sql.Dataset<Row> df) {
+        StructType schema = new StructType().add("id", DataTypes.LongType).add(df.schema().apply("label"))
+                .add(df.schema().apply("features"));
+        JavaRDD<Row> rows = df.javaRDD().zipWithIndex().map(t -> RowFactory.create(t._2(), t._1().get(0), t._1().get(1)));
+        return df.sparkSession().createDataFrame(rows, schema);
     }
 
     static void requireExists(SparkSession spark, String path) throws IOException {

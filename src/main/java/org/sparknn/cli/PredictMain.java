@@ -34,7 +34,7 @@ public final class PredictMain {
         SparkSession spark = Cli.session(null, a.master(), null);
         try (OutputDir output = OutputDir.prepare(a.out(), a.overwrite(), spark.sparkContext().hadoopConfiguration())) {
             Model<?> m = ModelInput.load(spark, a.model());
-            org.apache.spark.sql.Dataset<Row> predictions = m.transform(Inputs.frame(spark, a.format(), a.data(), a.split(), a.features()));
+            org.apache.spark.sql.Dataset<Row> predictions = m.transform(ModelInput.data(spark, a, m, false));
             List<Column> cols = new ArrayList<>(List.of(col("id"), col("prediction")));
             if (m instanceof NeuralNetClassificationModel c) {
                 Column p = org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64");
@@ -48,6 +48,9 @@ public final class PredictMain {
             }
             org.apache.spark.sql.Dataset<Row> result = predictions.select(cols.toArray(new Column[0])).cache();
             long rows = result.count();
+            if (rows == 0) {
+                throw new IllegalArgumentException(a.data() + " holds no rows");
+            }
             if (a.outputFormat().equals("csv")) {
                 result.write().option("header", "true").csv(output.tmpUri());
             } else {

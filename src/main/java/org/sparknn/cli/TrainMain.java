@@ -8,6 +8,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sparknn.data.Dataset;
 import org.sparknn.nn.LossKind;
 import org.sparknn.nn.Network;
+import org.sparknn.spark.RowCheck;
 import org.sparknn.spark.Shards;
 import org.sparknn.spark.SparkTrainer;
 import org.sparknn.spark.ml.NeuralNetClassificationModel;
@@ -102,10 +103,13 @@ public final class TrainMain {
 
         TrainingListener listener = m -> System.out.println(m.toLine());
         TrainingResult result;
-        int numFeatures = job.model().inputSize();
         if (job.data().format().equals("idx")) {
             Dataset train = Inputs.idx(job.data().train(), "train");
             Dataset test = Inputs.idx(job.data().test(), "test");
+            if (job.training().get(TrainConfig.DROP_NON_FINITE_ROWS)) {
+                train = finiteRows(train);
+                test = finiteRows(test);
+            }
             DataChecks.requireCompatible(net, train, "training");
             DataChecks.requireCompatible(net, test, "test");
             System.out.println("data: " + train.size() + " training and " + test.size() + " test samples of "
@@ -125,16 +129,18 @@ public final class TrainMain {
                 result = distributed(sc, job, net, workers, trainShards, testShards, listener);
             }
         } else {
+            String bound = "data.features=" + job.data().features();
             org.apache.spark.sql.Dataset<Row> train = Inputs.frame(spark, job.data().format(), job.data().train(), "train",
-                    job.data().features());
+                    job.data().features(), bound);
             org.apache.spark.sql.Dataset<Row> test = Inputs.frame(spark, job.data().format(), job.data().test(), "test",
-                    job.data().features());
+                    job.data().features(), bound);
             System.out.println("data: " + job.data().format() + " " + job.data().train() + " (train), " + job.data().test() + " (test)");
             int classes = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY ? net.outputSize() : 0;
-            Shards trainShards = Shards.fromDataFrame(train, "features", "label", workers, seed, job.data().train(), classes);
+            boolean drop = job.training().get(TrainConfig.DROP_NON_FINITE_ROWS);
+            Shards trainShards = shards(train, workers, seed, new RowCheck(job.data().train(), "features", "label", classes, drop));
             Shards testShards;
             try {
-                testShards = Shards.fromDataFrame(test, "features", "label", workers, seed, job.data().test(), classes);
+                testShards = shards(test, workers, seed, new RowCheck(job.data().test(), "features", "label", classes, drop));
             } catch (RuntimeException e) {
                 trainShards.release();
                 throw e;
@@ -178,6 +184,24 @@ public final class TrainMain {
                 result.seconds(), result.samplesPerSecond(), last.trainLoss());
         System.out.println("model, metrics, charts and summary written to " + output.target());
         return result;
+    }
+
+    private static Shards shards(org.apache.spark.sql.Dataset<Row> df, int workers, long seed, RowCheck check) {
+        Shards shards = Shards.fromDataFrame(df, workers, seed, check);
+        if (check.dropsNonFinite()) {
+            printDropped(shards.dropped(), check.source());
+        }
+        return shards;
+    }
+
+    private static Dataset finiteRows(Dataset data) {
+        Dataset kept = DataChecks.finiteRows(data);
+        printDropped(data.size() - kept.size(), data.source());
+        return kept;
+    }
+
+    private static void printDropped(long rows, String source) {
+        System.out.println("sparknn: dropped " + rows + " rows with non-finite values from " + source);
     }
 
     private static TrainingResult distributed(JavaSparkContext sc, JobConfig job, Network net, int workers, Shards train,

@@ -13,13 +13,16 @@ import org.sparknn.tensor.CounterRng;
 import scala.Tuple2;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.StreamSupport;
 
 /**
  * Training data split into P data-parallel shards, one cached {@link ShardBlock} per Spark
- * partition. Sample ids are global and stable (the row's position in the input). Rows are dealt
+ * partition. Sample ids are global and stable: the row's position in the input (among the kept
+ * rows, when rows with non-finite values are dropped). Rows are dealt
  * to shards through a seeded permutation of the ids (shard sizes differ by at most one), so data
  * stored sorted by label still gives every worker a mix of all labels, and a given input and seed
  * always give the same shards. Within a shard rows are kept in id order.
@@ -29,11 +32,13 @@ public final class Shards {
     private final JavaRDD<ShardBlock> blocks;
     private final int[] sizes;
     private final int featureSize;
+    private final long dropped;
 
-    private Shards(JavaRDD<ShardBlock> blocks, int[] sizes, int featureSize) {
+    private Shards(JavaRDD<ShardBlock> blocks, int[] sizes, int featureSize, long dropped) {
         this.blocks = blocks;
         this.sizes = sizes;
         this.featureSize = featureSize;
+        this.dropped = dropped;
     }
 
     public JavaRDD<ShardBlock> blocks() {
@@ -58,6 +63,11 @@ public final class Shards {
 
     public int featureSize() {
         return featureSize;
+    }
+
+    /** Rows of the input left out because they held non-finite values (see {@link RowCheck}). */
+    public long dropped() {
+        return dropped;
     }
 
     public void release() {
@@ -110,36 +120,59 @@ public final class Shards {
                 .persist(StorageLevel.MEMORY_ONLY());
         rdd.setName("sparknn shards of " + data.source());
         rdd.count();
-        return new Shards(rdd, sizes, f);
+        return new Shards(rdd, sizes, f, 0);
     }
 
-    /** {@link #fromDataFrame(org.apache.spark.sql.Dataset, String, String, int, long, String, int)} for any finite labels. */
+    /** {@link #fromDataFrame(org.apache.spark.sql.Dataset, int, long, RowCheck)} for any finite labels. */
     public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
                                        int partitions, long seed) {
-        return fromDataFrame(df, featuresCol, labelCol, partitions, seed, "input DataFrame", 0);
+        return fromDataFrame(df, partitions, seed, new RowCheck("input DataFrame", featuresCol, labelCol, 0, false));
     }
 
     /**
-     * Shards a DataFrame with a vector features column and a numeric label column. One shuffle
-     * places rows by id; each partition is then packed once into a block and cached. Every row is
-     * checked as it is read (a vector of finite features, a finite label, and with
-     * {@code classes > 0} a class index below it); errors name {@code source} and the row.
+     * Shards a DataFrame with a vector features column and a numeric label column. Every row passes
+     * {@code check} as it is read; the kept rows are numbered 0..n-1 in input order (their
+     * positions, when none is dropped). One shuffle places rows by id; each partition is then
+     * packed once into a block and cached.
      */
-    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
-                                       int partitions, long seed, String source, int classes) {
-        for (String col : new String[] {featuresCol, labelCol}) {
-            if (!Arrays.asList(df.columns()).contains(col)) {
-                throw new IllegalArgumentException(source + " has no column '" + col + "'; columns: "
-                        + Arrays.toString(df.columns()));
+    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, int partitions, long seed, RowCheck check) {
+        check.requireColumns(df);
+        JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> checked = df.select(check.featuresCol(), check.labelCol()).javaRDD()
+                .zipWithIndex()
+                .map(t -> new Tuple2<>(t._2(), check.keep(t._1().get(0), t._1().get(1), t._2()) ? floats(t._1()) : null));
+        // one pass checks every row and counts what each partition keeps, so kept rows can be renumbered without a gap
+        List<long[]> counts = checked.mapPartitionsWithIndex((p, it) -> {
+            long kept = 0;
+            long dropped = 0;
+            while (it.hasNext()) {
+                if (it.next()._2() == null) {
+                    dropped++;
+                } else {
+                    kept++;
+                }
             }
+            return List.of(new long[] {p, kept, dropped}).iterator();
+        }, false).collect();
+        long[] firstId = new long[counts.size()];
+        long total = 0;
+        long dropped = 0;
+        for (long[] c : counts) {
+            firstId[(int) c[0]] = c[1];
+            dropped += c[2];
         }
-        JavaPairRDD<Long, Tuple2<float[], Float>> byId = df.select(featuresCol, labelCol).javaRDD().zipWithIndex()
-                .mapToPair(t -> new Tuple2<>(t._2(), toRow(t._1(), featuresCol, labelCol, t._2(), source, classes)));
-        long total = byId.count();
+        for (int p = 0; p < firstId.length; p++) {
+            long kept = firstId[p];
+            firstId[p] = total;
+            total += kept;
+        }
         if (total == 0) {
-            throw new IllegalArgumentException(source + " holds no rows");
+            throw new IllegalArgumentException(check.source() + " holds no rows"
+                    + (dropped > 0 ? " with finite values (dropNonFiniteRows dropped all " + dropped + ")" : ""));
         }
-        requirePartitions(partitions, total, source);
+        requirePartitions(partitions, total, check.source());
+        JavaPairRDD<Long, Tuple2<float[], Float>> byId = checked.filter(t -> t._2() != null)
+                .mapPartitionsWithIndex((p, it) -> renumber(firstId[p], it), true)
+                .mapToPair(t -> t);
         JavaRDD<ShardBlock> rdd = byId.partitionBy(new PermutedPartitioner(total, partitions, seed))
                 .mapPartitionsWithIndex((p, it) -> List.of(pack(p, it)).iterator(), true)
                 .persist(StorageLevel.MEMORY_ONLY());
@@ -151,43 +184,30 @@ public final class Shards {
             sizes[s[0]] = s[1];
             if (s[1] > 0) {
                 if (featureSize >= 0 && s[2] != featureSize) {
-                    throw new IllegalArgumentException("column '" + featuresCol + "' holds vectors of sizes " + featureSize
+                    throw new IllegalArgumentException("column '" + check.featuresCol() + "' holds vectors of sizes " + featureSize
                             + " and " + s[2] + "; all rows need the same size");
                 }
                 featureSize = s[2];
             }
         }
-        return new Shards(rdd, sizes, featureSize);
+        return new Shards(rdd, sizes, featureSize, dropped);
     }
 
-    private static Tuple2<float[], Float> toRow(Row row, String featuresCol, String labelCol, long id, String source,
-                                                int classes) {
-        Object v = row.get(0);
-        if (!(v instanceof Vector vec)) {
-            throw new IllegalArgumentException(source + ": column '" + featuresCol + "' of row " + id + " is "
-                    + (v == null ? "null" : v.getClass().getSimpleName()) + ", expected a vector");
-        }
-        Object l = row.get(1);
-        if (!(l instanceof Number num) || !Double.isFinite(num.doubleValue())) {
-            throw new IllegalArgumentException(source + ": column '" + labelCol + "' of row " + id + " is " + l
-                    + ", expected a finite number");
-        }
-        double y = num.doubleValue();
-        if (classes > 0 && (y != Math.rint(y) || y < 0 || y >= classes)) {
-            throw new IllegalArgumentException(source + ": column '" + labelCol + "' of row " + id + " is " + y
-                    + ", which is not a class index of the model's " + classes + " classes (0.." + (classes - 1) + ")");
-        }
-        double[] d = vec.toArray();
+    private static Tuple2<float[], Float> floats(Row row) {
+        double[] d = ((Vector) row.get(0)).toArray();
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
             f[i] = (float) d[i];
-            if (!Float.isFinite(f[i])) {
-                throw new IllegalArgumentException(source + ": column '" + featuresCol + "' of row " + id + " holds " + d[i]
-                        + " at index "
-                        + i + (Double.isFinite(d[i]) ? ", beyond the float range" : "") + "; features must be finite numbers");
-            }
         }
-        return new Tuple2<>(f, num.floatValue());
+        return new Tuple2<>(f, ((Number) row.get(1)).floatValue());
+    }
+
+    /** The kept rows of a partition, numbered from {@code first} on in their order. */
+    private static <T> Iterator<Tuple2<Long, T>> renumber(long first, Iterator<Tuple2<Long, T>> rows) {
+        long[] next = {first};
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(rows, Spliterator.ORDERED), false)
+                .map(t -> new Tuple2<>(next[0]++, t._2()))
+                .iterator();
     }
 
     private static ShardBlock pack(int partition, Iterator<Tuple2<Long, Tuple2<float[], Float>>> it) {

@@ -42,6 +42,26 @@ public final class DataChecks {
         }
     }
 
+    /** The rows of {@code data} whose features and label are all finite, in their order (dropNonFiniteRows). */
+    public static Dataset finiteRows(Dataset data) {
+        int f = data.featureSize();
+        float[] x = new float[data.features().length];
+        float[] y = new float[data.size()];
+        int kept = 0;
+        for (int i = 0; i < data.size(); i++) {
+            boolean finite = Float.isFinite(data.labels()[i]);
+            for (int j = 0; j < f && finite; j++) {
+                finite = Float.isFinite(data.features()[i * f + j]);
+            }
+            if (finite) {
+                System.arraycopy(data.features(), i * f, x, kept * f, f);
+                y[kept++] = data.labels()[i];
+            }
+        }
+        return kept == data.size() ? data
+                : new Dataset(data.source(), kept, f, java.util.Arrays.copyOf(x, kept * f), java.util.Arrays.copyOf(y, kept));
+    }
+
     /** Batch normalization needs at least two samples in every worker's local batch. */
     public static void requireBatchNormBatches(Network net, BatchPlan plan) {
         if (net.batchNormLayers().isEmpty()) {

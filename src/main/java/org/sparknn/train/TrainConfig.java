@@ -104,6 +104,9 @@ public final class TrainConfig implements Serializable {
             "apply l1/l2/weight decay to biases too"));
     public static final Setting<Boolean> REGULARIZE_BATCH_NORM = add(booleanSetting("regularizeBatchNorm", false,
             "apply l1/l2/weight decay to BN gamma/beta too"));
+    public static final Setting<Boolean> DROP_NON_FINITE_ROWS = add(booleanSetting("dropNonFiniteRows", false,
+            "skip input rows whose label or a feature is NaN, infinite or beyond the float range (the job prints how "
+                    + "many) instead of refusing the input; a label that is not a class index is still an error"));
     public static final Setting<Long> SEED = add(longSetting("seed", 42,
             "seed of initialization, sharding, shuffling and dropout masks"));
     public static final Setting<BnPopulationMode> BN_POPULATION = add(choiceSetting("bnPopulation", BnPopulationMode.EXACT,

@@ -123,6 +123,80 @@ class CliTest {
         assertNoTemporaries();
     }
 
+    @Test
+    void badLibSvmInputAndDamagedModelsAreExit2DivergenceIsExit1() throws Exception {
+        Path good = dir.resolve("good.libsvm");
+        Files.writeString(good, "0 1:0.5 3:1\n1 2:0.25\n");
+        String[] tiny = {"data.format=libsvm", "data.test=" + good, "data.features=4", "model.inputShape=[4]",
+                "model.layers=[{type=dense,units=3},{type=softmax}]", "epochs=1", "batchSize=2", "workers=1", "--master", "local[1]"};
+        Path nan = dir.resolve("nan.libsvm");
+        Files.writeString(nan, "0 1:0.5\n1 2:NaN\n");
+        Result r = runChild("org.sparknn.cli.TrainMain", concat(tiny, "data.train=" + nan, "--out", dir.resolve("never6").toString()));
+        assertEquals(2, r.exit, r.output);
+        assertEquals("sparknn train: " + nan + ": column 'features' of row 1 holds NaN at index 1; features must be finite numbers",
+                r.lastLine(), r.output);
+
+        Path malformed = dir.resolve("malformed.libsvm");
+        Files.writeString(malformed, "0 1:0.5\n1 2:abc\n");
+        r = runChild("org.sparknn.cli.TrainMain", concat(tiny, "data.train=" + malformed, "--out", dir.resolve("never7").toString()));
+        assertEquals(2, r.exit, r.output);
+        assertEquals("sparknn train: " + malformed + ":2: value of feature 2 'abc' is not a number (e.g. 1, -0.5, 2e-3)",
+                r.lastLine(), r.output);
+
+        Path empty = dir.resolve("empty.libsvm");
+        Files.writeString(empty, "");
+        r = runChild("org.sparknn.cli.EvaluateMain", "--model", model.toString(), "--data", empty.toString(), "--format", "libsvm",
+                "--master", "local[1]");
+        assertEquals(2, r.exit, r.output);
+        assertEquals("sparknn evaluate: " + empty + " holds no rows", r.lastLine(), r.output);
+
+        Path cut = Files.createDirectories(dir.resolve("cut-model"));
+        copyTree(model, cut);
+        Path weights = cut.resolve("sparknn/weights.bin");
+        byte[] bytes = Files.readAllBytes(weights);
+        Files.write(weights, Arrays.copyOf(bytes, bytes.length / 2));
+        Files.deleteIfExists(cut.resolve("sparknn/.weights.bin.crc"));
+        r = runChild("org.sparknn.cli.EvaluateMain", "--model", cut.toString(), "--master", "local[1]");
+        assertEquals(2, r.exit, r.output);
+        assertTrue(r.lastLine().contains(weights + ": truncated"), r.output);
+
+        // the same for model.json (in this JVM: the exception is what Cli turns into exit 2)
+        Path json = cut.resolve("sparknn/model.json");
+        Files.write(json, Arrays.copyOf(Files.readAllBytes(json), 40));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EvaluateMain.run(new String[] {"--model", cut.toString(), "--master", "local[1]"}));
+        assertTrue(e.getMessage().startsWith(json + ": not valid JSON"), e.getMessage());
+
+        // a learning rate far too high: the run stops at the step that diverged and writes nothing
+        r = runChild("org.sparknn.cli.TrainMain", "--out", dir.resolve("never8").toString(), "optimizer=sgd", "learningRate=1e6",
+                "epochs=1");
+        assertEquals(1, r.exit, r.output);
+        assertTrue(r.output.contains("training diverged at step"), r.output);
+        for (String never : List.of("never6", "never7", "never8")) {
+            assertFalse(Files.exists(dir.resolve(never)), never + " was created by a failed run");
+        }
+        assertNoTemporaries();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        List<String> all = new ArrayList<>(Arrays.asList(a));
+        all.addAll(Arrays.asList(b));
+        return all.toArray(new String[0]);
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target);
+                }
+            }
+        }
+    }
+
     private static void assertNoTemporaries() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             List<String> temporaries = files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".tmp-")).toList();

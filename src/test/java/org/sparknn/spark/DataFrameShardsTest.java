@@ -1,7 +1,11 @@
 package org.sparknn.spark;
 
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparknn.data.Dataset;
@@ -10,6 +14,7 @@ import org.sparknn.nn.LossKind;
 import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
 import org.sparknn.train.TrainConfig;
+import org.sparknn.train.TrainingListener;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -101,5 +106,83 @@ class DataFrameShardsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Shards.fromDataFrame(df, "features", "label", 2, 1));
         assertTrue(e.getMessage().contains("no column 'features'") && e.getMessage().contains("[x]"), e.getMessage());
+    }
+
+    /** Columns label and features, in two partitions that keep the rows' order. */
+    private static org.apache.spark.sql.Dataset<Row> frame(double[] labels, double[][] features) {
+        List<Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < labels.length; i++) {
+            rows.add(org.apache.spark.sql.RowFactory.create(labels[i], Vectors.dense(features[i])));
+        }
+        StructType schema = new StructType().add("label", DataTypes.DoubleType).add("features", SQLDataTypes.VectorType());
+        return SparkTestSession.get().createDataFrame(SparkTestSession.jsc().parallelize(rows, 2), schema);
+    }
+
+    @Test
+    void droppedRowsAreCountedAndTheKeptOnesNumberedWithoutGaps() {
+        double inf = Double.POSITIVE_INFINITY;
+        // rows 2, 3, 4, 6 hold a non-finite label or feature (1e39 overflows a float); they sit in both partitions
+        double[] labels = {0, 1, Double.NaN, 1, 0, 1, 0, 1};
+        double[][] x = {{0, 0}, {1, 1}, {2, 2}, {3, Double.NaN}, {4, 1e39}, {5, 5}, {-inf, 6}, {7, 7}};
+        org.apache.spark.sql.Dataset<Row> df = frame(labels, x);
+        Shards shards = Shards.fromDataFrame(df, 2, 3, new RowCheck("dirty", "features", "label", 2, true));
+        try {
+            assertEquals(4, shards.dropped());
+            assertEquals(4, shards.totalRows());
+            long[] idToInputRow = {0, 1, 5, 7};
+            int seen = 0;
+            for (ShardBlock b : shards.blocks().collect()) {
+                for (int k = 0; k < b.rows(); k++) {
+                    int id = (int) b.ids()[k];
+                    assertEquals(b.partition(), Shards.shardOf(id, 4, 2, 3));
+                    int row = (int) idToInputRow[id];
+                    assertEquals(labels[row], b.labels()[k]);
+                    assertEquals(x[row][1], b.features()[k * 2 + 1]);
+                    seen++;
+                }
+            }
+            assertEquals(4, seen);
+        } finally {
+            shards.release();
+        }
+
+        org.apache.spark.sql.Dataset<Row> one = frame(new double[] {0, 1}, new double[][] {{Double.NaN, 0}, {1, 1}});
+        Throwable e = rootCause(assertThrows(Exception.class, () -> Shards.fromDataFrame(one, 1, 3,
+                new RowCheck("dirty", "features", "label", 2, false))));
+        assertEquals("dirty: column 'features' of row 0 holds NaN at index 0; features must be finite numbers", e.getMessage(),
+                "dropping is opt-in");
+        // a finite label outside the classes is an error even when dropping
+        e = rootCause(assertThrows(Exception.class, () -> Shards.fromDataFrame(one, 1, 3,
+                new RowCheck("dirty", "features", "label", 1, true))));
+        assertEquals("dirty: column 'label' of row 1 is 1.0, which is not a class index of the model's 1 classes (0..0)",
+                e.getMessage());
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        while (e.getCause() != null && e.getCause() != e) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    @Test
+    void fewerRowsThanWorkersOrABatchSmallerThanTheWorkersNameTheSetting() {
+        double[][] x = {{0, 0}, {1, 1}, {2, 2}};
+        org.apache.spark.sql.Dataset<Row> df = frame(new double[] {0, 1, 0}, x);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Shards.fromDataFrame(df, 4, 1, new RowCheck("three.libsvm", "features", "label", 2, false)));
+        assertEquals("workers must be in 1..3 for three.libsvm (3 rows), got 4", e.getMessage());
+
+        Shards shards = Shards.fromDataFrame(df, 3, 1, new RowCheck("three.libsvm", "features", "label", 2, false));
+        try {
+            Network net = Network.create(new ModelSpec(2, List.of(new LayerSpec.Dense(2), new LayerSpec.Softmax()),
+                    LossKind.SOFTMAX_CROSS_ENTROPY), 1);
+            e = assertThrows(IllegalArgumentException.class, () -> SparkTrainer.fit(shards, null, net,
+                    TrainConfig.defaults().with("batchSize", 2).with("epochs", 1), TrainingListener.silent()));
+            assertEquals("batchSize 2 is smaller than the number of workers 3; every worker needs at least one sample per step",
+                    e.getMessage());
+        } finally {
+            shards.release();
+        }
     }
 }

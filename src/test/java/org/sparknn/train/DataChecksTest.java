@@ -82,6 +82,22 @@ class DataChecksTest {
     }
 
     @Test
+    void finiteRowsKeepsTheRowsWithoutNaNOrInfinityInOrder() {
+        Dataset d = data(2, 0, 1, Float.NaN, 1, 0);
+        for (int i = 0; i < d.features().length; i++) {
+            d.features()[i] = i;
+        }
+        d.features()[1 * 2 + 1] = Float.POSITIVE_INFINITY;
+        d.features()[4 * 2] = Float.NaN;
+        Dataset kept = DataChecks.finiteRows(d);
+        assertEquals(2, kept.size());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1}, kept.labels());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {0, 1, 6, 7}, kept.features());
+        Dataset clean = data(2, 0, 1);
+        org.junit.jupiter.api.Assertions.assertSame(clean, DataChecks.finiteRows(clean));
+    }
+
+    @Test
     void extraRowsOfTheGlobalBatchGoToTheLargerShards() {
         BatchPlan plan = new BatchPlan(1, 64, new int[] {2665, 2666, 2665});
         assertEquals(21, plan.localBatch(0));

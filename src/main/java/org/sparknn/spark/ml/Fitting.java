@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import org.sparknn.nn.LossKind;
 import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
+import org.sparknn.spark.RowCheck;
 import org.sparknn.spark.Shards;
 import org.sparknn.spark.SparkTrainer;
 import org.sparknn.train.TrainConfig;
@@ -50,8 +51,11 @@ final class Fitting {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
         int workers = SparkTrainer.workers(config, sc);
         long seed = config.get(TrainConfig.SEED);
-        Shards shards = Shards.fromDataFrame(data.toDF(), featuresCol, labelCol, workers, seed, "the training DataFrame",
-                loss == LossKind.SOFTMAX_CROSS_ENTROPY ? outputs : 0);
+        Shards shards = Shards.fromDataFrame(data.toDF(), workers, seed, new RowCheck("the training DataFrame", featuresCol,
+                labelCol, loss == LossKind.SOFTMAX_CROSS_ENTROPY ? outputs : 0, config.get(TrainConfig.DROP_NON_FINITE_ROWS)));
+        if (config.get(TrainConfig.DROP_NON_FINITE_ROWS)) {
+            LOG.warn("sparknn: dropped {} rows with non-finite values from the training DataFrame", shards.dropped());
+        }
         try {
             ModelSpec spec = spec(p, shards.featureSize(), outputs, loss);
             Network net = Network.create(spec, seed);
