@@ -76,7 +76,8 @@ public final class SparkBenchMain {
             double[] samplesPerSecond = new double[3];
             for (int p = 1; p <= 2; p++) {
                 double empty = emptyJobMs(sc, p);
-                StepTimings t = timings(sc, train, spec, config.with(TrainConfig.WORKERS, p));
+                StepTimings t = timings(sc, train, spec, config.with(TrainConfig.WORKERS, p)
+                        .with(TrainConfig.EXCHANGE, ExchangeMode.DRIVER));
                 samplesPerSecond[p] = BATCH / (t.stepMs() / 1e3);
                 System.out.printf(Locale.ROOT, "P=%d on %s: empty job %.2f ms; %s%n", p, master, empty, t);
                 System.out.printf(Locale.ROOT, "P=%d: %,.0f samples/s; overhead above the empty job: %.2f ms%n",

@@ -1,0 +1,122 @@
+package org.sparknn.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Latency and bandwidth of the all-reduce's links, measured with the links themselves: between
+ * two tasks of one JVM (buffers handed over) and over an authenticated loopback socket (what
+ * crosses JVMs). Bandwidth is that of a bucket stream into a receiver that adds each bucket to a
+ * gradient, as a task of the chain does.
+ */
+public final class ExchangeProbe {
+    /** One-way latency of a small message, and bucket throughput in bytes per second. */
+    public record LinkFigures(double latencySeconds, double bytesPerSecond) {
+    }
+
+    private ExchangeProbe() {}
+
+    public static int bucketFloats() {
+        return PeerExchange.BUCKET;
+    }
+
+    public static LinkFigures inJvm() {
+        String key = "probe-" + System.nanoTime();
+        try (Link lower = Link.Local.end(key, true, 30_000, "probe above");
+             Link upper = Link.Local.end(key, false, 30_000, "probe below")) {
+            return measure(lower, upper);
+        }
+    }
+
+    public static LinkFigures loopback() {
+        byte[] secret = Handshake.newSecret();
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress("127.0.0.1", 0));
+            CompletableFuture<Link> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    Socket s = server.accept();
+                    s.setTcpNoDelay(true);
+                    s.setSendBufferSize(4 << 20);
+                    s.setSoTimeout(30_000);
+                    return new SocketLink(s, Handshake.accept(s, secret, "peer", v -> v == 1L << 32), false, false, "probe below",
+                            30_000);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            Socket s = new Socket();
+            s.setTcpNoDelay(true);
+            s.setSendBufferSize(4 << 20);
+            s.setReceiveBufferSize(4 << 20);
+            s.connect(server.getLocalSocketAddress(), 30_000);
+            s.setSoTimeout(30_000);
+            try (Link lower = new SocketLink(s, Handshake.connect(s, secret, "peer", 1L << 32), false, true, "probe above", 30_000);
+                 Link upper = accepted.join()) {
+                return measure(lower, upper);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static LinkFigures measure(Link lower, Link upper) {
+        try {
+            int rounds = 2000;
+            CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < rounds; i++) {
+                        upper.sendBytes(upper.receiveBytes(4, 4));
+                    }
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            double[] rtt = new double[rounds];
+            for (int i = 0; i < rounds; i++) {
+                long t0 = System.nanoTime();
+                lower.sendBytes(new byte[4]);
+                lower.receiveBytes(4, 4);
+                rtt[i] = (System.nanoTime() - t0) / 1e9;
+            }
+            echo.join();
+            Arrays.sort(rtt);
+            double latency = rtt[rounds / 2] / 2;
+
+            int n = PeerExchange.BUCKET;
+            int buckets = 256;
+            float[] gradient = new float[n];
+            double best = Double.MAX_VALUE;
+            for (int trial = 0; trial < 5; trial++) {
+                CompletableFuture<Void> receiver = CompletableFuture.runAsync(() -> {
+                    try {
+                        for (int b = 0; b < buckets; b++) {
+                            float[] buf = upper.receiveFloats(n);
+                            for (int i = 0; i < n; i++) {
+                                buf[i] += gradient[i];
+                            }
+                            Link.Buffers.give(buf);
+                        }
+                        upper.sendBytes(new byte[4]);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+                long t0 = System.nanoTime();
+                for (int b = 0; b < buckets; b++) {
+                    lower.sendFloats(Link.Buffers.take(n), n);
+                }
+                lower.receiveBytes(4, 4);
+                receiver.join();
+                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            }
+            return new LinkFigures(latency, 4.0 * n * buckets / best);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
