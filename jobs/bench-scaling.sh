@@ -16,7 +16,7 @@ tr ':' '\n' < target/runtime-classpath.txt | grep '\.jar$' | while read -r jar; 
 done
 executor_flags="-XX:+UseParallelGC ${SPARKNN_JVM_FLAGS/-Xmx4g /}"
 # shellcheck disable=SC2086
-SPARK_HOME="$PWD/$home" exec java $SPARKNN_JVM_FLAGS \
+SPARK_HOME="$PWD/$home" SPARK_SCALA_VERSION=2.13 exec java $SPARKNN_JVM_FLAGS \
   -Dspark.executor.extraClassPath="$PWD/target/classes" \
   "-Dspark.executor.extraJavaOptions=$executor_flags" \
   -cp "$(app_classpath)" org.sparknn.bench.ScalingBenchMain --local-cluster "$@"

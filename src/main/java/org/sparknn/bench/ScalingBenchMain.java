@@ -58,15 +58,19 @@ public final class ScalingBenchMain {
 
     /** What the model needs to know of one network and global batch. */
     private record Model(String name, ModelSpec spec, TrainConfig config, TreeMap<Integer, Double> computeSeconds,
-                         double updateSeconds) {
+                         TreeMap<Integer, Double> computeStd, double updateSeconds) {
         int batch() {
             return config.get(TrainConfig.BATCH_SIZE);
         }
 
         /** Compute seconds of one worker at local batch b, interpolated between measured sizes. */
         double compute(double b) {
-            var lo = computeSeconds.floorEntry((int) Math.floor(b));
-            var hi = computeSeconds.ceilingEntry((int) Math.ceil(b));
+            return interpolate(computeSeconds, b);
+        }
+
+        static double interpolate(TreeMap<Integer, Double> measured, double b) {
+            var lo = measured.floorEntry((int) Math.floor(b));
+            var hi = measured.ceilingEntry((int) Math.ceil(b));
             if (lo == null) {
                 return hi.getValue();
             }
@@ -77,16 +81,46 @@ public final class ScalingBenchMain {
             return lo.getValue() + f * (hi.getValue() - lo.getValue());
         }
 
-        double step(int p, int globalBatch, double bytesPerSecond, double latency) {
+        /**
+         * Seconds per step with p workers whose compute runs {@code kappa} times slower than one
+         * thread alone (1 with a core each; measured when the workers share this machine). The
+         * step waits for the slowest of p workers: mean + E[max of p standard normals] x the
+         * step-to-step spread of compute.
+         */
+        double step(int p, int globalBatch, double bytesPerSecond, double latency, double kappa) {
             double local = (double) globalBatch / p;
+            double slowest = compute(local) + expectedMaxOfNormals(p) * interpolate(computeStd, local);
             double bytes = 4.0 * spec.paramCount();
             double bucket = 4.0 * Math.min(ExchangeProbe.bucketFloats(), spec.paramCount());
             double hop = latency + bucket / bytesPerSecond;
             double chain = bytes / bytesPerSecond + 2 * (p - 1) * hop;
             double tail = bucket / bytesPerSecond + 2 * (p - 1) * hop;
             double exposed = Math.max(tail, chain - OVERLAP * compute(local));
-            return compute(local) + updateSeconds + exposed;
+            return kappa * slowest + updateSeconds + exposed;
         }
+    }
+
+    /** E[max of p independent standard normals], by numerical integration (0 for p = 1). */
+    static double expectedMaxOfNormals(int p) {
+        if (p == 1) {
+            return 0;
+        }
+        double sum = 0;
+        double dx = 1e-3;
+        for (double x = -8; x < 8; x += dx) {
+            double pdf = Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+            sum += x * p * pdf * Math.pow(normalCdf(x), p - 1) * dx;
+        }
+        return sum;
+    }
+
+    private static double normalCdf(double x) {
+        // Abramowitz-Stegun 7.1.26 on erf
+        double z = Math.abs(x) / Math.sqrt(2);
+        double t = 1 / (1 + 0.3275911 * z);
+        double erf = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t
+                * Math.exp(-z * z);
+        return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
     }
 
     public static void main(String[] args) throws Exception {
@@ -114,10 +148,7 @@ public final class ScalingBenchMain {
         try {
             for (Model m : models) {
                 for (int p = 1; p <= 2; p++) {
-                    double measured = measuredStep(sc, train, m, p);
-                    double predicted = m.step(p, m.batch(), inJvm.bytesPerSecond(), inJvm.latencySeconds());
-                    System.out.printf(Locale.ROOT, "%s, batch %d, P=%d on local[2]: measured %.2f ms per step, predicted %.2f ms (%+.0f%%)%n",
-                            m.name(), m.batch(), p, measured * 1e3, predicted * 1e3, 100 * (predicted / measured - 1));
+                    compare(m, p, "local[2]", measuredStep(sc, train, m, p), inJvm);
                 }
             }
         } finally {
@@ -128,11 +159,7 @@ public final class ScalingBenchMain {
             JavaSparkContext csc = JavaSparkContext.fromSparkContext(cluster.sparkContext());
             try {
                 for (Model m : models) {
-                    double measured = measuredStep(csc, train, m, 2);
-                    double predicted = m.step(2, m.batch(), loopback.bytesPerSecond(), loopback.latencySeconds());
-                    System.out.printf(Locale.ROOT, "%s, batch %d, P=2 on local-cluster (2 executor JVMs, loopback sockets): measured %.2f ms "
-                            + "per step, predicted %.2f ms (%+.0f%%)%n", m.name(), m.batch(), measured * 1e3, predicted * 1e3,
-                            100 * (predicted / measured - 1));
+                    compare(m, 2, "local-cluster (2 executor JVMs, loopback sockets)", measuredStep(csc, train, m, 2), loopback);
                 }
             } finally {
                 cluster.stop();
@@ -143,50 +170,81 @@ public final class ScalingBenchMain {
         }
     }
 
+    /**
+     * Measured against predicted step time. The workers here share this machine's two cores with
+     * the driver and Spark, so their compute runs slower than one thread alone: that factor
+     * (kappa, mean task compute over one thread's) is read off the run and printed; the rest of
+     * the step - the slowest worker's spread, the update and the exchange - is predicted.
+     */
+    private static void compare(Model m, int p, String where, StepTimings t, ExchangeProbe.LinkFigures link) {
+        double measured = t.stepMs() / 1e3;
+        double kappa = t.meanTaskComputeMs() / 1e3 / m.compute((double) m.batch() / p);
+        double predicted = m.step(p, m.batch(), link.bytesPerSecond(), link.latencySeconds(), kappa);
+        System.out.printf(Locale.ROOT, "%s, batch %d, P=%d on %s: measured %.2f ms per step (mean task compute %.2f, slowest %.2f, "
+                        + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) with compute x %.2f for sharing this machine%n",
+                m.name(), m.batch(), p, where, measured * 1e3, t.meanTaskComputeMs(), t.slowestComputeMs(), t.exchangeMs(),
+                predicted * 1e3, 100 * (predicted / measured - 1), kappa);
+    }
+
     /** One thread's gradient time at local batch sizes 1, 2, 4, ... up to maxBatch, and the update time. */
     private static Model measureCompute(String name, ModelSpec spec, TrainConfig config, Dataset train, int maxBatch) {
         TreeMap<Integer, Double> compute = new TreeMap<>();
+        TreeMap<Integer, Double> spread = new TreeMap<>();
         double update = 0;
+        timeSteps(spec, config, train, config.get(TrainConfig.BATCH_SIZE), 3_000_000_000L); // JIT warm-up
+        timeSteps(spec, config, train, 8, 1_000_000_000L);
         for (int b = 1; b <= maxBatch && b <= train.size(); b *= 2) {
-            Network net = Network.create(spec, 1);
-            BatchPlan plan = new BatchPlan(1, b, new int[] {train.size()});
-            LocalStepper stepper = new LocalStepper(net, plan, 0, 1);
-            GlobalStep step = new GlobalStep(net, config, plan.stepsPerEpoch());
-            long spent = 0;
-            long updating = 0;
-            int timed = 0;
-            long start = System.nanoTime();
-            long perEpoch = plan.stepsPerEpoch();
-            for (long s = 0; timed < 5 || System.nanoTime() - start < 700_000_000L; s++) {
-                long t0 = System.nanoTime();
-                BatchResult r = stepper.gradientSum(train, (int) (s / perEpoch), s % perEpoch, s);
-                long t1 = System.nanoTime();
-                step.apply(r.count(), r.bnStats());
-                long t2 = System.nanoTime();
-                if (s >= 2) { // the first steps warm up
-                    spent += t1 - t0;
-                    updating += t2 - t1;
-                    timed++;
-                }
-            }
-            compute.put(b, spent / 1e9 / timed);
-            update = updating / 1e9 / timed;
+            double[] t = timeSteps(spec, config, train, b, 700_000_000L);
+            compute.put(b, t[0]);
+            update = t[1];
+            spread.put(b, t[2]);
         }
         System.out.printf(Locale.ROOT, "%s (%,d parameters): compute per step of one thread at local batch 1 / 16 / %d: %.2f / %.2f / %.2f ms; "
-                        + "update %.2f ms%n", name, spec.paramCount(), config.get(TrainConfig.BATCH_SIZE), compute.get(1) * 1e3,
-                compute.get(16) * 1e3, compute.get(config.get(TrainConfig.BATCH_SIZE)) * 1e3, update * 1e3);
-        return new Model(name, spec, config, compute, update);
+                        + "update %.2f ms; step-to-step spread of compute at %d: %.2f ms%n", name, spec.paramCount(),
+                config.get(TrainConfig.BATCH_SIZE), compute.get(1) * 1e3, compute.get(16) * 1e3,
+                compute.get(config.get(TrainConfig.BATCH_SIZE)) * 1e3, update * 1e3, config.get(TrainConfig.BATCH_SIZE),
+                spread.get(config.get(TrainConfig.BATCH_SIZE)) * 1e3);
+        return new Model(name, spec, config, compute, spread, update);
     }
 
-    /** Seconds per step of all-reduce training with p workers, after a warm-up epoch. */
-    private static double measuredStep(JavaSparkContext sc, Dataset train, Model m, int p) {
+    /** Seconds of gradient and of update per step at batch b, over at least 5 steps and {@code nanos}, after 2 untimed steps. */
+    private static double[] timeSteps(ModelSpec spec, TrainConfig config, Dataset train, int b, long nanos) {
+        Network net = Network.create(spec, 1);
+        BatchPlan plan = new BatchPlan(1, b, new int[] {train.size()});
+        LocalStepper stepper = new LocalStepper(net, plan, 0, 1);
+        GlobalStep step = new GlobalStep(net, config, plan.stepsPerEpoch());
+        long spent = 0;
+        double squares = 0;
+        long updating = 0;
+        int timed = 0;
+        long start = System.nanoTime();
+        long perEpoch = plan.stepsPerEpoch();
+        for (long s = 0; timed < 5 || System.nanoTime() - start < nanos; s++) {
+            long t0 = System.nanoTime();
+            BatchResult r = stepper.gradientSum(train, (int) (s / perEpoch), s % perEpoch, s);
+            long t1 = System.nanoTime();
+            step.apply(r.count(), r.bnStats());
+            long t2 = System.nanoTime();
+            if (s >= 2) { // the first steps warm up
+                spent += t1 - t0;
+                squares += (double) (t1 - t0) * (t1 - t0);
+                updating += t2 - t1;
+                timed++;
+            }
+        }
+        double mean = (double) spent / timed;
+        return new double[] {mean / 1e9, updating / 1e9 / timed, Math.sqrt(Math.max(0, squares / timed - mean * mean)) / 1e9};
+    }
+
+    /** Step timings of all-reduce training with p workers, after a warm-up epoch. */
+    private static StepTimings measuredStep(JavaSparkContext sc, Dataset train, Model m, int p) {
         TrainConfig config = m.config().with(TrainConfig.EPOCHS, 3).with(TrainConfig.WORKERS, p)
                 .with(TrainConfig.EXCHANGE, Choices.ExchangeMode.ALLREDUCE);
         Shards shards = Shards.fromDataset(sc, train, p, config.get(TrainConfig.SEED));
         try {
             List<StepTimings> epochs = SparkTrainer.fit(shards, null, Network.create(m.spec(), 1), config,
                     TrainingListener.silent()).epochTimings();
-            return StepTimings.sum(epochs.subList(1, epochs.size())).stepMs() / 1e3;
+            return StepTimings.sum(epochs.subList(1, epochs.size()));
         } finally {
             shards.release();
         }
@@ -204,21 +262,22 @@ public final class ScalingBenchMain {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  P=%-3d", p));
             for (double[] net : NETWORKS) {
                 double bw = 1 / (1 / net[0] + 1 / socketCpuBytesPerSecond);
-                double rate = m.batch() / m.step(p, m.batch(), bw, net[1]);
+                double rate = m.batch() / m.step(p, m.batch(), bw, net[1], 1);
                 line.append(String.format(Locale.ROOT, " | %2.0f Gbit/s %3.0f us: %,9.0f (%.2f)", net[0] * 8 / 1e9, net[1] * 1e6,
                         rate, rate / (p * single)));
             }
             System.out.println(line);
         }
-        StringBuilder largest = new StringBuilder("  largest P with efficiency >= 0.8 at 10 Gbit/s, 100 us, by global batch:");
+        StringBuilder largest = new StringBuilder("  largest P up to which efficiency stays >= 0.8 at 10 Gbit/s, 100 us, by global batch:");
         for (int batch = 64; batch <= 4096; batch *= 4) {
             double one = batch / (m.compute(batch) + m.updateSeconds());
             double bw = 1 / (1 / NETWORKS[1][0] + 1 / socketCpuBytesPerSecond);
             int best = 1;
             for (int p = 2; p <= Math.min(256, batch); p++) {
-                if (batch / m.step(p, batch, bw, NETWORKS[1][1]) / (p * one) >= 0.8) {
-                    best = p;
+                if (batch / m.step(p, batch, bw, NETWORKS[1][1], 1) / (p * one) < 0.8) {
+                    break;
                 }
+                best = p;
             }
             largest.append(String.format(Locale.ROOT, " B=%d: %d;", batch, best));
         }

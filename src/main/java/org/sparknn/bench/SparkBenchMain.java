@@ -87,8 +87,8 @@ public final class SparkBenchMain {
                     .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE));
             double allReduce = BATCH / (ar.stepMs() / 1e3);
             System.out.printf(Locale.ROOT, "P=2 exchange=allreduce (one barrier job per epoch): %s%n", ar);
-            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce: %,.0f samples/s; scaling efficiency %.2f; exchange waited for "
-                            + "%.2f ms per step, %.0f%% of its span hidden behind backward%n",
+            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce: %,.0f samples/s; scaling efficiency %.2f; waiting for the exchange "
+                            + "after backward %.2f ms per step; %.0f%% of the buckets' exchange time overlapped backward%n",
                     allReduce, allReduce / (2 * reference), ar.exchangeMs(), 100 * ar.hiddenShare());
             StepTimings sealed = timings(sc, train, spec, config.with(TrainConfig.WORKERS, 2)
                     .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE).with(TrainConfig.ENCRYPT_EXCHANGE, true));

@@ -50,18 +50,23 @@ final class AllReduceExchange implements Exchange {
         learningRate = first.learningRate();
         tracker.addStep(first.lossSum(), first.count() == 0 ? 0 : first.penaltySum() / first.count(), first.correct(),
                 first.count());
+        StepTimings timings = run.timings;
         long slowestCompute = 0;
         long slowestExchange = 0;
-        long longestSpan = 0;
+        long busy = 0;
+        long overlapped = 0;
         for (Tasks.EpochResult r : results) {
             slowestCompute = Math.max(slowestCompute, r.computeNanos());
             slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
-            longestSpan = Math.max(longestSpan, r.exchangeSpanNanos());
+            busy += r.exchangeBusyNanos();
+            overlapped += r.exchangeOverlappedNanos();
+            timings.taskComputeNanos += r.computeNanos();
+            timings.taskSteps += run.plan.stepsPerEpoch();
         }
-        StepTimings timings = run.timings;
         timings.slowestComputeNanos += slowestCompute;
         timings.exchangeNanos += slowestExchange;
-        timings.exchangeSpanNanos += longestSpan;
+        timings.exchangeBusyNanos += busy;
+        timings.exchangeOverlappedNanos += overlapped;
         timings.steps += run.plan.stepsPerEpoch();
         timings.shipNanos += t1 - t0;
         timings.jobNanos += t2 - t1;

@@ -48,8 +48,8 @@ final class PeerExchange implements AutoCloseable {
     private final BlockingQueue<Step> downWork = new LinkedBlockingQueue<>();
     private Step current;
     private java.util.function.BooleanSupplier stopped = () -> false;
-    private long spanNanos;
-    private long exposedNanos;
+    private long busyNanos;
+    private long overlappedNanos;
 
     /**
      * Meets the other partitions through the rendezvous and links up with both neighbours.
@@ -175,18 +175,21 @@ final class PeerExchange implements AutoCloseable {
         final float[] g;
         final int n;
         final byte[] figures;
-        final long began = System.nanoTime();
         int readyFrom;
         int bucketsDone;
         byte[][] allFigures;
         Throwable error;
-        long doneAt;
+        /** Per bucket: when this task could start on it (final here), and when its sum was in place. */
+        final long[] startedAt;
+        final long[] doneAt;
 
         Step(float[] g, int n, byte[] figures) {
             this.g = g;
             this.n = n;
             this.figures = figures;
             this.readyFrom = n;
+            this.startedAt = new long[buckets()];
+            this.doneAt = new long[buckets()];
         }
 
         int buckets() {
@@ -261,8 +264,10 @@ final class PeerExchange implements AutoCloseable {
                     throw new UncheckedIOException("partition " + self + ": " + e.getMessage(),
                             e instanceof IOException io ? io : new IOException(e));
                 }
-                spanNanos += w.doneAt - w.began;
-                exposedNanos += Math.max(0, w.doneAt - called);
+                for (int k = 0; k < w.buckets(); k++) {
+                    busyNanos += w.doneAt[k] - w.startedAt[k];
+                    overlappedNanos += Math.max(0, Math.min(w.doneAt[k], called) - w.startedAt[k]);
+                }
                 return w.allFigures;
             }
         } catch (InterruptedException e) {
@@ -279,14 +284,14 @@ final class PeerExchange implements AutoCloseable {
         return finish();
     }
 
-    /** Nanoseconds from the start of each step's exchange to its last bucket, summed over steps. */
-    long spanNanos() {
-        return spanNanos;
+    /** Bucket time: from when each bucket was final on this task to when its sum was in place, summed over buckets and steps. */
+    long busyNanos() {
+        return busyNanos;
     }
 
-    /** Of {@link #spanNanos}, the part the task waited for after backward: what overlap did not hide. */
-    long exposedNanos() {
-        return exposedNanos;
+    /** Of {@link #busyNanos}, the part that passed while backward still ran: what overlap hid. */
+    long overlappedNanos() {
+        return overlappedNanos;
     }
 
     private void upLoop() {
@@ -337,6 +342,7 @@ final class PeerExchange implements AutoCloseable {
             int lo = w.lo(k);
             int len = w.hi(k) - lo;
             awaitReady(w, lo);
+            w.startedAt[k] = System.nanoTime();
             float[] buf;
             if (below == null) {
                 buf = Link.Buffers.take(len);
@@ -352,7 +358,7 @@ final class PeerExchange implements AutoCloseable {
             if (above == null) {
                 System.arraycopy(buf, 0, g, lo, len);
                 passDown(buf, len);
-                bucketDone(w);
+                bucketDone(w, k);
             } else {
                 above.sendFloats(buf, len);
             }
@@ -371,7 +377,7 @@ final class PeerExchange implements AutoCloseable {
             float[] buf = above.receiveFloats(len);
             System.arraycopy(buf, 0, w.g, lo, len);
             passDown(buf, len);
-            bucketDone(w);
+            bucketDone(w, k);
         }
     }
 
@@ -398,12 +404,10 @@ final class PeerExchange implements AutoCloseable {
         }
     }
 
-    private static void bucketDone(Step w) {
+    private static void bucketDone(Step w, int k) {
         synchronized (w) {
+            w.doneAt[k] = System.nanoTime();
             w.bucketsDone++;
-            if (w.bucketsDone == w.buckets()) {
-                w.doneAt = System.nanoTime();
-            }
             w.notifyAll();
         }
     }

@@ -18,7 +18,10 @@ public final class StepTimings {
     long aggregateNanos;
     long updateNanos;
     long exchangeNanos;
-    long exchangeSpanNanos;
+    long exchangeBusyNanos;
+    long taskComputeNanos;
+    long taskSteps;
+    long exchangeOverlappedNanos;
 
     /** The sums over several epochs. */
     public static StepTimings sum(java.util.List<StepTimings> epochs) {
@@ -32,7 +35,10 @@ public final class StepTimings {
             t.aggregateNanos += e.aggregateNanos;
             t.updateNanos += e.updateNanos;
             t.exchangeNanos += e.exchangeNanos;
-            t.exchangeSpanNanos += e.exchangeSpanNanos;
+            t.exchangeBusyNanos += e.exchangeBusyNanos;
+            t.taskComputeNanos += e.taskComputeNanos;
+            t.taskSteps += e.taskSteps;
+            t.exchangeOverlappedNanos += e.exchangeOverlappedNanos;
         }
         return t;
     }
@@ -83,23 +89,26 @@ public final class StepTimings {
         return ms(exchangeNanos);
     }
 
-    /** All-reduce mode: the longest span of a task's exchange, from the end of its forward pass to its last bucket. */
-    public double exchangeSpanMs() {
-        return ms(exchangeSpanNanos);
+    /** All-reduce mode: the mean compute per step over all tasks (the slowest task's is {@link #slowestComputeMs}). */
+    public double meanTaskComputeMs() {
+        return taskSteps == 0 ? 0 : taskComputeNanos / 1e6 / taskSteps;
     }
 
-    /** All-reduce mode: the share of the exchange's span that ran while backward still computed. */
+    /**
+     * All-reduce mode: of the time buckets spent between being final on a task and having their
+     * sum in place (all tasks), the share that passed while that task's backward still ran.
+     */
     public double hiddenShare() {
-        return exchangeSpanNanos == 0 ? 0 : Math.max(0, 1 - (double) exchangeNanos / exchangeSpanNanos);
+        return exchangeBusyNanos == 0 ? 0 : (double) exchangeOverlappedNanos / exchangeBusyNanos;
     }
 
     @Override
     public String toString() {
         if (exchangeNanos > 0) {
             return String.format(Locale.ROOT,
-                    "per step: %.2f ms = ship-model %.2f + job %.2f (slowest task per step: compute %.2f, exchange waited for %.2f "
-                            + "of its %.2f ms span, %.0f%% hidden behind backward); overhead %.2f ms",
-                    stepMs(), shipMs(), jobMs(), slowestComputeMs(), exchangeMs(), exchangeSpanMs(), 100 * hiddenShare(), overheadMs());
+                    "per step: %.2f ms = ship-model %.2f + job %.2f (slowest task per step: compute %.2f, waiting for the exchange "
+                            + "after backward %.2f; %.0f%% of the buckets' exchange time overlapped backward); overhead %.2f ms",
+                    stepMs(), shipMs(), jobMs(), slowestComputeMs(), exchangeMs(), 100 * hiddenShare(), overheadMs());
         }
         return String.format(Locale.ROOT,
                 "per step: %.2f ms = ship-weights %.2f + job %.2f (slowest task: load %.2f, compute %.2f) + aggregate %.2f + driver-update %.2f; overhead %.2f ms",

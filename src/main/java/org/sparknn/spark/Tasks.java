@@ -42,10 +42,12 @@ final class Tasks {
     /**
      * What an all-reduce epoch task returns: the model after the epoch (partition 0 only; every
      * task holds the same one), the epoch's global sums, and its own timings: compute, the exchange
-     * it waited for after backward, and the exchange's whole span (most of it overlapped backward).
+     * it waited for after backward, and the exchange's bucket time and the part of it that
+     * overlapped backward.
      */
     record EpochResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count, long correct,
-                       double learningRate, long computeNanos, long exchangeNanos, long exchangeSpanNanos)
+                       double learningRate, long computeNanos, long exchangeNanos, long exchangeBusyNanos,
+                       long exchangeOverlappedNanos)
             implements Serializable {
     }
 

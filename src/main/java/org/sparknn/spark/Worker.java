@@ -177,7 +177,8 @@ final class Worker {
         long correct = task.sums().correct();
         long compute = 0;
         long exchange = 0;
-        long span;
+        long busy;
+        long overlapped;
         long steps = st.stepper.plan().stepsPerEpoch();
         long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
         long lastCopy = System.nanoTime();
@@ -219,11 +220,12 @@ final class Worker {
                 compute += t1 - t0;
                 exchange += t2 - t1;
             }
-            span = peers.spanNanos();
+            busy = peers.busyNanos();
+            overlapped = peers.overlappedNanos();
         }
         Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
         return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange,
-                span);
+                busy, overlapped);
     }
 
     /**

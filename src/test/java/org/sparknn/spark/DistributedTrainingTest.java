@@ -101,6 +101,32 @@ class DistributedTrainingTest {
     }
 
     @Test
+    void fourWorkersOnLocal4AllReduceLikeTheDriver() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 800);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 2).with("batchSize", 100).with("seed", 6).with("l2", 1e-4);
+        SparkTestSession.stop();
+        org.apache.spark.sql.SparkSession four = SparkSetup.localSession("local[4]", "sparknn-four", false);
+        try {
+            org.apache.spark.api.java.JavaSparkContext sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(four.sparkContext());
+            Network[] nets = new Network[2];
+            String[] exchanges = {"driver", "allreduce"};
+            for (int i = 0; i < 2; i++) {
+                Shards shards = Shards.fromDataset(sc, data, 4, 6);
+                try {
+                    nets[i] = Network.create(SPEC, 6);
+                    SparkTrainer.fit(shards, null, nets[i], config.with("exchange", exchanges[i]), TrainingListener.silent());
+                } finally {
+                    shards.release();
+                }
+            }
+            assertArrayEquals(nets[0].store().values(), nets[1].store().values(), 0f);
+            assertArrayEquals(nets[0].store().state(), nets[1].store().state(), 0f);
+        } finally {
+            four.stop();
+        }
+    }
+
+    @Test
     void onePartitionIsBitIdenticalToTheReferenceTrainer() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 600);
         TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 2).with("batchSize", 64).with("seed", 8).with("l1", 1e-4).with("maxNorm", 2);

@@ -56,14 +56,28 @@ class LocalClusterTest {
         assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-local/model/sparknn/weights.bin")),
                 "local[2] and local-cluster runs end with the same weights, bit for bit");
 
-        // an executor JVM killed (SIGKILL) mid-run: the all-reduce epoch runs again (from the latest state copy,
-        // taken every 0.2 s here, unless the kill came before the epoch's first) and the run ends as a clean one
+        // an executor JVM killed (SIGKILL) mid-run, in both exchange modes: Spark retries the lost tasks (driver), the
+        // all-reduce epoch runs again (from the latest state copy, taken every 0.2 s here, unless the kill came before the
+        // epoch's first); both runs end as the clean one
         System.setProperty("spark.executor.extraClassPath", Path.of("target/classes").toAbsolutePath().toString());
         System.setProperty("spark.executor.extraJavaOptions", "-XX:+UseParallelGC " + System.getProperty("sparknn.jvmFlags"));
+        for (String exchange : new String[] {"driver", "allreduce"}) {
+            TrainingResult afterKill = runKillingAnExecutor(dir.resolve("run-killed-" + exchange), "exchange=" + exchange,
+                    "stateCopySeconds=0.2");
+            assertEquals(result.finalValidation().accuracy(), afterKill.finalValidation().accuracy(), 0.0, exchange);
+            assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-killed-" + exchange + "/model/sparknn/weights.bin")),
+                    "a run that lost an executor ends with the clean run's weights (" + exchange + ")");
+        }
+    }
+
+    /** Runs the main job on local-cluster[2,1,1024] and kills one executor JVM with SIGKILL about 12 s into it. */
+    private static TrainingResult runKillingAnExecutor(Path out, String... settings) throws Exception {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--out", out.toString(), "--master",
+                "local-cluster[2,1,1024]"));
+        args.addAll(java.util.List.of(settings));
         java.util.concurrent.CompletableFuture<TrainingResult> killed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
-                return TrainMain.run(new String[] {"--out", dir.resolve("run-killed").toString(),
-                        "--master", "local-cluster[2,1,1024]", "exchange=allreduce", "stateCopySeconds=0.2"});
+                return TrainMain.run(args.toArray(new String[0]));
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
@@ -80,10 +94,7 @@ class LocalClusterTest {
         Thread.sleep(12_000); // well into training (the run trains for about 20 s)
         assertTrue(!killed.isDone(), "the run ended before the executor could be killed");
         victim.destroyForcibly();
-        TrainingResult afterKill = killed.get(300, java.util.concurrent.TimeUnit.SECONDS);
-        assertEquals(result.finalValidation().accuracy(), afterKill.finalValidation().accuracy(), 0.0);
-        assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-killed/model/sparknn/weights.bin")),
-                "a run that lost an executor ends with the clean run's weights");
+        return killed.get(300, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** A Spark home: a RELEASE marker and jars/ linking every jar of the build's runtime classpath. */

@@ -122,6 +122,14 @@ class NeuralNetClassifierTest {
         e = assertThrows(Exception.class, () -> NeuralNetClassificationModel.load(path));
         assertTrue(e.getMessage().contains("model format version 7; this sparknn reads version " + ModelFiles.FORMAT_VERSION),
                 e.getMessage());
+        // a spec whose parameter count disagrees with the (intact) weight file
+        Files.write(weights, bytes);
+        java.util.regex.Matcher units = java.util.regex.Pattern.compile("\"units\"\\s*:\\s*(\\d+)").matcher(metaText);
+        assertTrue(units.find(), metaText);
+        String wider = metaText.substring(0, units.start(1)) + (Integer.parseInt(units.group(1)) + 1) + metaText.substring(units.end(1));
+        Files.writeString(meta, wider);
+        e = assertThrows(Exception.class, () -> NeuralNetClassificationModel.load(path));
+        assertTrue(e.getMessage().contains(path) && e.getMessage().contains("its spec needs"), e.getMessage());
     }
 
     @Test
