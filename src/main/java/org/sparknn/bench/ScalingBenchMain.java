@@ -36,11 +36,15 @@ import java.util.TreeMap;
  * global batch B:
  *
  * <pre>
- * t(P) = compute(B/P) + update + exposed(P)
- * exposed(P) = max(tail(P), chain(P) - overlap * compute(B/P))
+ * t(P) = compute(B/P) + spread(B/P) E[max of P normals] + update + fixed + exposed(P)
+ * exposed(P) = max(tail(P), late(P), chain(P) - overlap * compute(B/P))
  * chain(P) = bytes / bw + 2 (P-1) (latency + bucket / bw)     (pipelined chain, up and down)
  * tail(P)  = bucket / bw + 2 (P-1) (latency + bucket / bw)    (the last bucket, final only when backward ends)
+ * late(P)  = first layer's share x bytes / bw + 2 (P-1) (latency + bucket / bw)   (final only when backward ends)
  * </pre>
+ *
+ * with fixed, what a step costs beyond these (the task's loop, the figures, the BN merge),
+ * fitted on the measured P = 1 run; P = 2 is then predicted.
  *
  * where overlap = 0.5: buckets travel during backward, about two thirds of a step's compute, and
  * the first bucket is final only after the top layers. The run prints measured and predicted
@@ -58,7 +62,7 @@ public final class ScalingBenchMain {
 
     /** What the model needs to know of one network and global batch. */
     private record Model(String name, ModelSpec spec, TrainConfig config, TreeMap<Integer, Double> computeSeconds,
-                         TreeMap<Integer, Double> computeStd, double updateSeconds) {
+                         TreeMap<Integer, Double> computeStd, double updateSeconds, double[] fixedSeconds) {
         int batch() {
             return config.get(TrainConfig.BATCH_SIZE);
         }
@@ -95,8 +99,18 @@ public final class ScalingBenchMain {
             double hop = latency + bucket / bytesPerSecond;
             double chain = bytes / bytesPerSecond + 2 * (p - 1) * hop;
             double tail = bucket / bytesPerSecond + 2 * (p - 1) * hop;
-            double exposed = Math.max(tail, chain - OVERLAP * compute(local));
-            return kappa * slowest + updateSeconds + exposed;
+            // the first layer's gradient is final only when backward ends: it crosses the links after it
+            double late = firstLayerShare() * bytes / bytesPerSecond + 2 * (p - 1) * hop;
+            double exposed = Math.max(Math.max(tail, late), chain - OVERLAP * compute(local));
+            return kappa * slowest + updateSeconds + fixedSeconds[0] + exposed;
+        }
+
+        /** The share of the parameters that belongs to the first layer that has any. */
+        double firstLayerShare() {
+            Network net = Network.create(spec, 1);
+            int first = net.store().blocks().get(0).layerIndex();
+            long n = net.store().blocks().stream().filter(b -> b.layerIndex() == first).mapToLong(b -> b.length()).sum();
+            return (double) n / spec.paramCount();
         }
     }
 
@@ -147,9 +161,14 @@ public final class ScalingBenchMain {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         try {
             for (Model m : models) {
-                for (int p = 1; p <= 2; p++) {
-                    compare(m, p, "local[2]", measuredStep(sc, train, m, p), inJvm);
-                }
+                StepTimings one = measuredStep(sc, train, m, 1);
+                // what a step costs beyond compute, update and exchange (task loop, figures, BN merge), fitted at P = 1
+                m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.step(1, m.batch(), inJvm.bytesPerSecond(),
+                        inJvm.latencySeconds(), kappa(m, 1, one)));
+                System.out.printf(Locale.ROOT, "%s: fixed cost per step beyond compute, update and exchange, fitted at P=1: %.2f ms%n",
+                        m.name(), m.fixedSeconds()[0] * 1e3);
+                compare(m, 1, "local[2]", one, inJvm);
+                compare(m, 2, "local[2]", measuredStep(sc, train, m, 2), inJvm);
             }
         } finally {
             spark.stop();
@@ -178,12 +197,16 @@ public final class ScalingBenchMain {
      */
     private static void compare(Model m, int p, String where, StepTimings t, ExchangeProbe.LinkFigures link) {
         double measured = t.stepMs() / 1e3;
-        double kappa = t.meanTaskComputeMs() / 1e3 / m.compute((double) m.batch() / p);
+        double kappa = kappa(m, p, t);
         double predicted = m.step(p, m.batch(), link.bytesPerSecond(), link.latencySeconds(), kappa);
         System.out.printf(Locale.ROOT, "%s, batch %d, P=%d on %s: measured %.2f ms per step (mean task compute %.2f, slowest %.2f, "
                         + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) with compute x %.2f for sharing this machine%n",
                 m.name(), m.batch(), p, where, measured * 1e3, t.meanTaskComputeMs(), t.slowestComputeMs(), t.exchangeMs(),
                 predicted * 1e3, 100 * (predicted / measured - 1), kappa);
+    }
+
+    private static double kappa(Model m, int p, StepTimings t) {
+        return t.meanTaskComputeMs() / 1e3 / m.compute((double) m.batch() / p);
     }
 
     /** One thread's gradient time at local batch sizes 1, 2, 4, ... up to maxBatch, and the update time. */
@@ -204,7 +227,7 @@ public final class ScalingBenchMain {
                 config.get(TrainConfig.BATCH_SIZE), compute.get(1) * 1e3, compute.get(16) * 1e3,
                 compute.get(config.get(TrainConfig.BATCH_SIZE)) * 1e3, update * 1e3, config.get(TrainConfig.BATCH_SIZE),
                 spread.get(config.get(TrainConfig.BATCH_SIZE)) * 1e3);
-        return new Model(name, spec, config, compute, spread, update);
+        return new Model(name, spec, config, compute, spread, update, new double[1]);
     }
 
     /** Seconds of gradient and of update per step at batch b, over at least 5 steps and {@code nanos}, after 2 untimed steps. */
