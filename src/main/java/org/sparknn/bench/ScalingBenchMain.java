@@ -277,7 +277,7 @@ public final class ScalingBenchMain {
     private static void predictCluster(Model m, double socketCpuBytesPerSecond) {
         System.out.printf(Locale.ROOT, "%s, global batch %d, predicted for one worker per executor core "
                 + "(samples/s, efficiency against one worker):%n", m.name(), m.batch());
-        double single = m.batch() / (m.compute(m.batch()) + m.updateSeconds());
+        double single = m.batch() / (m.compute(m.batch()) + m.updateSeconds() + m.fixedSeconds()[0]);
         for (int p : CLUSTER_P) {
             if (p > m.batch()) {
                 break;
@@ -293,7 +293,7 @@ public final class ScalingBenchMain {
         }
         StringBuilder largest = new StringBuilder("  largest P up to which efficiency stays >= 0.8 at 10 Gbit/s, 100 us, by global batch:");
         for (int batch = 64; batch <= 4096; batch *= 4) {
-            double one = batch / (m.compute(batch) + m.updateSeconds());
+            double one = batch / (m.compute(batch) + m.updateSeconds() + m.fixedSeconds()[0]);
             double bw = 1 / (1 / NETWORKS[1][0] + 1 / socketCpuBytesPerSecond);
             int best = 1;
             for (int p = 2; p <= Math.min(256, batch); p++) {

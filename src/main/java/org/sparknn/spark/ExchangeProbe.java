@@ -25,6 +25,38 @@ public final class ExchangeProbe {
         return PeerExchange.BUCKET;
     }
 
+    /** Seconds to seal and open {@code bytes} in the exchange's AES-GCM records (median of 9), what encryption adds per message. */
+    public static double sealAndOpenSeconds(int bytes) {
+        sealAndOpenOnce(bytes); // the first round still runs partly compiled code
+        return sealAndOpenOnce(bytes);
+    }
+
+    private static double sealAndOpenOnce(int bytes) {
+        byte[] key = Handshake.newSecret();
+        byte[] message = new byte[bytes];
+        StreamCipher sealer = StreamCipher.encrypting(key);
+        StreamCipher opener = StreamCipher.decrypting(key);
+        double[] t = new double[9];
+        try {
+            byte[] small = new byte[4096];
+            for (int warm = 0; warm < 20_000; warm++) { // the JIT compiles the AES-GCM paths after many calls, not many bytes
+                opener.next(sealer.next(small));
+            }
+            for (int warm = 0; warm < 3; warm++) {
+                opener.next(sealer.next(message));
+            }
+            for (int i = 0; i < t.length; i++) {
+                long t0 = System.nanoTime();
+                opener.next(sealer.next(message));
+                t[i] = (System.nanoTime() - t0) / 1e9;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Arrays.sort(t);
+        return t[t.length / 2];
+    }
+
     public static LinkFigures inJvm() {
         String key = "probe-" + System.nanoTime();
         try (Link lower = Link.Local.end(key, true, 30_000, "probe above");
