@@ -100,8 +100,8 @@ final class PeerExchange implements AutoCloseable {
         this.server = listening;
         this.below = linkBelow;
         this.above = linkAbove;
-        this.up = daemon(this::upLoop, "sparknn-exchange-up-" + partition);
-        this.down = above == null ? null : daemon(this::downLoop, "sparknn-exchange-down-" + partition);
+        this.up = daemon(() -> serve(upWork, this::goUp), "sparknn-exchange-up-" + partition);
+        this.down = above == null ? null : daemon(() -> serve(downWork, this::goDown), "sparknn-exchange-down-" + partition);
     }
 
     private static boolean sameJvm(String address) {
@@ -294,32 +294,21 @@ final class PeerExchange implements AutoCloseable {
         return overlappedNanos;
     }
 
-    private void upLoop() {
-        while (true) {
-            Step w;
-            try {
-                w = upWork.take();
-            } catch (InterruptedException e) {
-                return;
-            }
-            try {
-                goUp(w);
-            } catch (Throwable e) {
-                fail(w, e);
-            }
-        }
+    private interface Half {
+        void run(Step w) throws Exception;
     }
 
-    private void downLoop() {
+    /** An up or down thread: takes each step as it begins and runs its half of the exchange; an error fails the step. */
+    private static void serve(BlockingQueue<Step> work, Half half) {
         while (true) {
             Step w;
             try {
-                w = downWork.take();
+                w = work.take();
             } catch (InterruptedException e) {
                 return;
             }
             try {
-                goDown(w);
+                half.run(w);
             } catch (Throwable e) {
                 fail(w, e);
             }
