@@ -81,12 +81,12 @@ final class PeerExchange implements AutoCloseable {
             String pairKey = rendezvous + "/" + attempt + "/";
             ServerSocket acceptor = listening;
             CompletableFuture<Link> fromBelow = partition == 0 ? CompletableFuture.completedFuture(null)
-                    : sameJvm(addresses[partition - 1])
+                    : handOverInJvm && sameJvm(addresses[partition - 1])
                     ? CompletableFuture.completedFuture(Link.Local.end(pairKey + (partition - 1), false, timeoutMillis,
                     "partition " + (partition - 1)))
                     : CompletableFuture.supplyAsync(() -> acceptBelow(acceptor, secret, addresses[partition - 1], encrypt));
             if (partition + 1 < partitions) {
-                linkAbove = sameJvm(addresses[partition + 1])
+                linkAbove = handOverInJvm && sameJvm(addresses[partition + 1])
                         ? Link.Local.end(pairKey + partition, true, timeoutMillis, "partition " + (partition + 1))
                         : connectAbove(addresses[partition + 1], secret, encrypt);
             }
