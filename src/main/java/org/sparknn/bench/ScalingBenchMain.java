@@ -62,7 +62,8 @@ public final class ScalingBenchMain {
 
     /** What the model needs to know of one network and global batch. */
     private record Model(String name, ModelSpec spec, TrainConfig config, TreeMap<Integer, Double> computeSeconds,
-                         TreeMap<Integer, Double> computeStd, double updateSeconds, double[] fixedSeconds) {
+                         TreeMap<Integer, Double> computeStd, double updateSeconds, double[] fixedSeconds,
+                         double firstLayerShare) {
         int batch() {
             return config.get(TrainConfig.BATCH_SIZE);
         }
@@ -100,18 +101,11 @@ public final class ScalingBenchMain {
             double chain = bytes / bytesPerSecond + 2 * (p - 1) * hop;
             double tail = bucket / bytesPerSecond + 2 * (p - 1) * hop;
             // the first layer's gradient is final only when backward ends: it crosses the links after it
-            double late = firstLayerShare() * bytes / bytesPerSecond + 2 * (p - 1) * hop;
+            double late = firstLayerShare * bytes / bytesPerSecond + 2 * (p - 1) * hop;
             double exposed = Math.max(Math.max(tail, late), chain - OVERLAP * compute(local));
             return kappa * slowest + updateSeconds + fixedSeconds[0] + exposed;
         }
 
-        /** The share of the parameters that belongs to the first layer that has any. */
-        double firstLayerShare() {
-            Network net = Network.create(spec, 1);
-            int first = net.store().blocks().get(0).layerIndex();
-            long n = net.store().blocks().stream().filter(b -> b.layerIndex() == first).mapToLong(b -> b.length()).sum();
-            return (double) n / spec.paramCount();
-        }
     }
 
     /** E[max of p independent standard normals], by numerical integration (0 for p = 1). */
@@ -227,7 +221,7 @@ public final class ScalingBenchMain {
                 config.get(TrainConfig.BATCH_SIZE), compute.get(1) * 1e3, compute.get(16) * 1e3,
                 compute.get(config.get(TrainConfig.BATCH_SIZE)) * 1e3, update * 1e3, config.get(TrainConfig.BATCH_SIZE),
                 spread.get(config.get(TrainConfig.BATCH_SIZE)) * 1e3);
-        return new Model(name, spec, config, compute, spread, update, new double[1]);
+        return new Model(name, spec, config, compute, spread, update, new double[1], firstLayerShare(spec));
     }
 
     /** Seconds of gradient and of update per step at batch b, over at least 5 steps and {@code nanos}, after 2 untimed steps. */
@@ -257,6 +251,14 @@ public final class ScalingBenchMain {
         }
         double mean = (double) spent / timed;
         return new double[] {mean / 1e9, updating / 1e9 / timed, Math.sqrt(Math.max(0, squares / timed - mean * mean)) / 1e9};
+    }
+
+    /** The share of the parameters that belongs to the first layer that has any (final only when backward ends). */
+    private static double firstLayerShare(ModelSpec spec) {
+        Network net = Network.create(spec, 1);
+        int first = net.store().blocks().get(0).layerIndex();
+        long n = net.store().blocks().stream().filter(b -> b.layerIndex() == first).mapToLong(b -> b.length()).sum();
+        return (double) n / spec.paramCount();
     }
 
     /** Step timings of all-reduce training with p workers, after a warm-up epoch. */
