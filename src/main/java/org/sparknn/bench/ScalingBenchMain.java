@@ -227,7 +227,8 @@ public final class ScalingBenchMain {
     /** Seconds of gradient and of update per step at batch b, over at least 5 steps and {@code nanos}, after 2 untimed steps. */
     private static double[] timeSteps(ModelSpec spec, TrainConfig config, Dataset train, int b, long nanos) {
         Network net = Network.create(spec, 1);
-        BatchPlan plan = new BatchPlan(1, b, new int[] {train.size()});
+        org.sparknn.train.DatasetShard shard = org.sparknn.train.DatasetShard.whole(train, 1, 0);
+        BatchPlan plan = new BatchPlan(1, b, shard.layout());
         LocalStepper stepper = new LocalStepper(net, plan, 0, 1);
         GlobalStep step = new GlobalStep(net, config, plan.stepsPerEpoch());
         long spent = 0;
@@ -238,7 +239,7 @@ public final class ScalingBenchMain {
         long perEpoch = plan.stepsPerEpoch();
         for (long s = 0; timed < 5 || System.nanoTime() - start < nanos; s++) {
             long t0 = System.nanoTime();
-            BatchResult r = stepper.gradientSum(train, (int) (s / perEpoch), s % perEpoch, s);
+            BatchResult r = stepper.gradientSum(shard, (int) (s / perEpoch), s % perEpoch, s);
             long t1 = System.nanoTime();
             step.apply(r.count(), r.bnStats());
             long t2 = System.nanoTime();

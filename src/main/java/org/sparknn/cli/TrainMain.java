@@ -118,10 +118,10 @@ public final class TrainMain {
                 System.out.println("trainer: single JVM (reference), no Spark");
                 result = ReferenceTrainer.fit(net, train, test, job.training(), listener);
             } else {
-                Shards trainShards = Shards.fromDataset(sc, train, workers, seed);
+                Shards trainShards = Shards.fromDataset(sc, train, workers, job.training());
                 Shards testShards;
                 try {
-                    testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), seed);
+                    testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training());
                 } catch (RuntimeException e) {
                     trainShards.release();
                     throw e;
@@ -137,10 +137,10 @@ public final class TrainMain {
             System.out.println("data: " + job.data().format() + " " + job.data().train() + " (train), " + job.data().test() + " (test)");
             int classes = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY ? net.outputSize() : 0;
             boolean drop = job.training().get(TrainConfig.DROP_NON_FINITE_ROWS);
-            Shards trainShards = shards(train, workers, seed, new RowCheck(job.data().train(), "features", "label", classes, drop));
+            Shards trainShards = shards(train, workers, job.training(), new RowCheck(job.data().train(), "features", "label", classes, drop));
             Shards testShards;
             try {
-                testShards = shards(test, workers, seed, new RowCheck(job.data().test(), "features", "label", classes, drop));
+                testShards = shards(test, workers, job.training(), new RowCheck(job.data().test(), "features", "label", classes, drop));
             } catch (RuntimeException e) {
                 trainShards.release();
                 throw e;
@@ -186,8 +186,8 @@ public final class TrainMain {
         return result;
     }
 
-    private static Shards shards(org.apache.spark.sql.Dataset<Row> df, int workers, long seed, RowCheck check) {
-        Shards shards = Shards.fromDataFrame(df, workers, seed, check);
+    private static Shards shards(org.apache.spark.sql.Dataset<Row> df, int workers, TrainConfig config, RowCheck check) {
+        Shards shards = Shards.fromDataFrame(df, workers, config, check);
         if (check.dropsNonFinite()) {
             printDropped(shards.dropped(), check.source());
         }

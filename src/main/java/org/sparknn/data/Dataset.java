@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * @param source where the samples came from, for messages and logs
  */
-public record Dataset(String source, int size, int featureSize, float[] features, float[] labels) implements RowSource {
+public record Dataset(String source, int size, int featureSize, float[] features, float[] labels)
+        implements RowSource, java.io.Serializable {
 
     public Dataset {
         Objects.requireNonNull(source, "source");

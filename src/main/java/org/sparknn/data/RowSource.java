@@ -1,7 +1,7 @@
 package org.sparknn.data;
 
 /**
- * Rows a trainer takes its batches from: the in-memory data set of the single-JVM trainer, or
+ * Rows a trainer takes its batches from: an in-memory data set, a view of some of its rows, or
  * one cached shard block on an executor. Features are row-major; every row has a global sample
  * id (dropout masks are keyed by it, so they do not depend on where a row lives).
  */
@@ -15,4 +15,9 @@ public interface RowSource {
     float[] labels();
 
     long sampleId(int row);
+
+    /** Index of row {@code row} in {@link #features()} and {@link #labels()} (a view may reorder rows). */
+    default int storedRow(int row) {
+        return row;
+    }
 }

@@ -89,16 +89,17 @@ final class AllReduceExchange implements Exchange {
                     copy == null ? Tasks.EpochSums.NONE : copy.sums(), rendezvous.address(), secret, generation++, encrypt);
             scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);
             @SuppressWarnings("unchecked")
-            scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>> f =
-                    (scala.Function1<scala.collection.Iterator<ShardBlock>, scala.collection.Iterator<Tasks.EpochResult>>
+            scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Tasks.EpochResult>> f =
+                    (scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Tasks.EpochResult>>
                             & java.io.Serializable) it -> scala.jdk.javaapi.CollectionConverters.asScala(
                             List.of(Worker.allReduceEpoch(it.next(), task, model)).iterator());
             try {
-                return JavaRDD.fromRDD(run.train.blocks().rdd().barrier().mapPartitions(f, false, tag), tag).collect();
+                return JavaRDD.fromRDD(run.train.shards().rdd().barrier().mapPartitions(f, false, tag), tag).collect();
             } catch (Exception e) { // SparkException, which Java sees as checked
                 if (attempt >= attempts || wouldRepeat(e)) {
                     throw AllReduceExchange.<RuntimeException>rethrow(e);
                 }
+                run.train.rebuildMissing();
                 StateCopy latest = copies.latest();
                 System.err.println("sparknn: all-reduce epoch " + (epoch + 1) + " failed (" + taskFailure(e) + "); running it again "
                         + (latest == null ? "from its start" : "from the copy of the state after " + latest.stepsDone() + " of its "

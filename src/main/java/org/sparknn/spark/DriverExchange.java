@@ -56,7 +56,7 @@ final class DriverExchange implements Exchange {
                 run.epochs(), stepInEpoch + 1, run.plan.stepsPerEpoch()));
         List<StepResult> results;
         try {
-            results = run.train.blocks().map(b -> Worker.step(b, task, weights)).collect();
+            results = run.train.withBlocks(() -> run.train.shards().map(b -> Worker.step(b, task, weights)).collect());
         } finally {
             weights.destroy();
         }

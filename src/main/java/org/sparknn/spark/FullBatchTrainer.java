@@ -34,11 +34,11 @@ final class FullBatchTrainer {
 
     static TrainingResult fit(Shards train, Shards validation, Network net, TrainConfig config, TrainingListener listener) {
         requireDeterministic(net, config);
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.blocks().context());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.shards().context());
         Solver solver = config.get(TrainConfig.SOLVER);
         double l2 = config.get(TrainConfig.L2);
         int maxIterations = config.get(TrainConfig.MAX_ITERATIONS);
-        Tasks.Run run = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config, train.sizes(),
+        Tasks.Run run = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config, train.layout(),
                 (int) Math.min(config.get(TrainConfig.BATCH_SIZE), train.totalRows()));
         float[] w = net.store().values();
         List<ParamBlock> blocks = net.store().blocks();
@@ -161,7 +161,7 @@ final class FullBatchTrainer {
         sc.setJobDescription("sparknn full-batch evaluation " + evaluation);
         List<StepResult> results;
         try {
-            results = train.blocks().map(b -> Worker.fullBatch(b, run, weights)).collect();
+            results = train.withBlocks(() -> train.shards().map(b -> Worker.fullBatch(b, run, weights)).collect());
         } finally {
             weights.destroy();
         }

@@ -49,7 +49,7 @@ final class LocalSgdExchange implements Exchange {
                 epoch + 1, run.epochs(), first + 1, first + k, run.plan.stepsPerEpoch()));
         List<Tasks.LocalStepsResult> results;
         try {
-            results = run.train.blocks().map(b -> Worker.localSteps(b, task, model)).collect();
+            results = run.train.withBlocks(() -> run.train.shards().map(b -> Worker.localSteps(b, task, model)).collect());
         } finally {
             model.destroy();
         }

@@ -5,10 +5,12 @@ import org.sparknn.data.RowSource;
 import java.io.Serializable;
 
 /**
- * One data-parallel shard, packed: the rows of one Spark partition as flat float arrays (row-major
- * features, labels) plus the global sample id of each row. Cached once, read by every step.
+ * One bounded block of a data-parallel shard, packed: its rows as flat float arrays (row-major
+ * features, labels) plus the global sample id of each row, in slot order (see
+ * {@link org.sparknn.train.ShardLayout}). Each block is one cached Spark partition, so Spark can
+ * keep it in memory or spill it to disk on its own.
  */
-public record ShardBlock(int partition, int rows, int featureSize, float[] features, float[] labels, long[] ids)
+public record ShardBlock(int shard, int block, int rows, int featureSize, float[] features, float[] labels, long[] ids)
         implements RowSource, Serializable {
 
     @Override

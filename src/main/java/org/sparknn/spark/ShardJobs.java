@@ -21,7 +21,7 @@ final class ShardJobs {
         Broadcast<Tasks.ModelPayload> model = sc.broadcast(payload);
         sc.setJobDescription("sparknn " + description);
         try {
-            return Evaluation.merge(data.blocks().map(b -> Worker.evaluate(b, run, model)).collect());
+            return Evaluation.merge(data.withBlocks(() -> data.shards().map(b -> Worker.evaluate(b, run, model)).collect()));
         } finally {
             model.destroy();
         }
@@ -37,7 +37,7 @@ final class ShardJobs {
         sc.setJobDescription("sparknn BN population statistics (exact estimator)");
         List<BnPopulation.Exact> parts;
         try {
-            parts = train.blocks().map(b -> Worker.bnPass(b, run, model)).collect();
+            parts = train.withBlocks(() -> train.shards().map(b -> Worker.bnPass(b, run, model)).collect());
         } finally {
             model.destroy();
         }
@@ -51,14 +51,14 @@ final class ShardJobs {
     /** Best effort: drops the executors' cached networks of this run (never masks a training error). */
     static void release(Shards train, Shards validation, String runId) {
         try {
-            JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.blocks().context());
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.shards().context());
             if (sc.sc().isStopped()) {
                 return;
             }
             sc.setJobDescription("sparknn: release worker state");
-            train.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
+            train.shards().foreachPartition(it -> WorkerCache.removeRun(runId));
             if (validation != null) {
-                validation.blocks().foreachPartition(it -> WorkerCache.removeRun(runId));
+                validation.shards().foreachPartition(it -> WorkerCache.removeRun(runId));
             }
             sc.setJobDescription(null);
         } catch (RuntimeException e) {

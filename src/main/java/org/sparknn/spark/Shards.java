@@ -1,64 +1,74 @@
 package org.sparknn.spark;
 
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
+import org.apache.spark.storage.BlockId;
+import org.apache.spark.storage.RDDBlockId;
 import org.apache.spark.storage.StorageLevel;
 import org.sparknn.data.Dataset;
-import org.sparknn.tensor.CounterRng;
+import org.sparknn.train.Choices.ShardStorage;
+import org.sparknn.train.ShardLayout;
+import org.sparknn.train.TrainConfig;
 import scala.Tuple2;
 
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Spliterator;
-import java.util.Spliterators;
-import java.util.stream.StreamSupport;
+import java.util.function.Supplier;
 
 /**
- * Training data split into P data-parallel shards, one cached {@link ShardBlock} per Spark
- * partition. Sample ids are global and stable: the row's position in the input (among the kept
- * rows, when rows with non-finite values are dropped). Rows are dealt
- * to shards through a seeded permutation of the ids (shard sizes differ by at most one), so data
- * stored sorted by label still gives every worker a mix of all labels, and a given input and seed
- * always give the same shards. Within a shard rows are kept in id order.
+ * Training data split into P data-parallel shards, each a sequence of bounded blocks
+ * ({@link ShardLayout}) cached by Spark as one partition each, at a storage level that may spill
+ * to disk. Sample ids are global and stable: the row's position in the input (among the kept
+ * rows, when rows with non-finite values are dropped). Jobs run on {@link #shards()}, one task
+ * per shard, which reads its blocks on demand.
  */
 public final class Shards {
-    private static final long SHARD_TAG = 0x5348_4152L;
     private final JavaRDD<ShardBlock> blocks;
-    private final int[] sizes;
+    private final ShardRDD shards;
+    private final ShardLayout layout;
     private final int featureSize;
     private final long dropped;
+    private final List<Broadcast<?>> sources;
 
-    private Shards(JavaRDD<ShardBlock> blocks, int[] sizes, int featureSize, long dropped) {
+    private Shards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int featureSize, long dropped, List<Broadcast<?>> sources) {
         this.blocks = blocks;
-        this.sizes = sizes;
+        this.layout = layout;
         this.featureSize = featureSize;
         this.dropped = dropped;
+        this.sources = sources;
+        this.shards = new ShardRDD(blocks.context(), blocks.id(), layout);
+        shards.setName("sparknn shards of " + blocks.name());
     }
 
+    /** One partition per shard; a task reads its shard's cached blocks on demand. */
+    public JavaRDD<CachedShard> shards() {
+        return JavaRDD.fromRDD(shards, scala.reflect.ClassTag$.MODULE$.apply(CachedShard.class));
+    }
+
+    /** The cached blocks, one per partition, shard by shard. */
     public JavaRDD<ShardBlock> blocks() {
         return blocks;
     }
 
+    public ShardLayout layout() {
+        return layout;
+    }
+
     public int partitions() {
-        return sizes.length;
+        return layout.partitions();
     }
 
     public int[] sizes() {
-        return sizes.clone();
+        return layout.sizes();
     }
 
     public long totalRows() {
-        long n = 0;
-        for (int s : sizes) {
-            n += s;
-        }
-        return n;
+        return layout.total();
     }
 
     public int featureSize() {
@@ -71,126 +81,289 @@ public final class Shards {
     }
 
     public void release() {
+        int id = blocks.id();
         blocks.unpersist(false);
-    }
-
-    /** The shard that holds sample {@code id} of {@code total}. */
-    public static int shardOf(long id, long total, int partitions, long seed) {
-        long position = CounterRng.permuteIndex(id, total, CounterRng.key(seed, SHARD_TAG));
-        return (int) (position * partitions / total);
-    }
-
-    /** Shards an in-memory data set (ids are row indices). */
-    public static Shards fromDataset(JavaSparkContext sc, Dataset data, int partitions, long seed) {
-        requirePartitions(partitions, data.size(), data.source());
-        int f = data.featureSize();
-        int[] shardOfRow = new int[data.size()];
-        int[] sizes = new int[partitions];
-        for (int i = 0; i < data.size(); i++) {
-            shardOfRow[i] = shardOf(i, data.size(), partitions, seed);
-            sizes[shardOfRow[i]]++;
+        shards.unpersist(false);
+        sources.forEach(b -> b.destroy());
+        try {
+            new JavaSparkContext(blocks.context()).parallelize(List.of(0), 1).foreach(x -> CachedShard.forget(id));
+        } catch (RuntimeException e) {
+            // executors keep at most two soft references per shard; nothing to repair
         }
-        float[][] features = new float[partitions][];
-        float[][] labels = new float[partitions][];
-        long[][] ids = new long[partitions][];
-        for (int p = 0; p < partitions; p++) {
-            features[p] = new float[sizes[p] * f];
-            labels[p] = new float[sizes[p]];
-            ids[p] = new long[sizes[p]];
-        }
-        int[] fill = new int[partitions];
-        for (int i = 0; i < data.size(); i++) {
-            int p = shardOfRow[i];
-            int k = fill[p]++;
-            System.arraycopy(data.features(), i * f, features[p], k * f, f);
-            labels[p][k] = data.labels()[i];
-            ids[p][k] = i;
-        }
-        List<ShardBlock> list = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            list.add(new ShardBlock(p, sizes[p], f, features[p], labels[p], ids[p]));
-        }
-        // A parallelized collection's partitions carry their data into every task that reads them.
-        // Behind one shuffle, step tasks only name their cached block, and a lost block can still
-        // be recomputed from the lineage.
-        JavaRDD<ShardBlock> rdd = sc.parallelize(list, partitions)
-                .mapToPair(b -> new Tuple2<>(b.partition(), b))
-                .partitionBy(new HashPartitioner(partitions))
-                .values()
-                .persist(StorageLevel.MEMORY_ONLY());
-        rdd.setName("sparknn shards of " + data.source());
-        rdd.count();
-        return new Shards(rdd, sizes, f, 0);
-    }
-
-    /** {@link #fromDataFrame(org.apache.spark.sql.Dataset, int, long, RowCheck)} for any finite labels. */
-    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
-                                       int partitions, long seed) {
-        return fromDataFrame(df, partitions, seed, new RowCheck("input DataFrame", featuresCol, labelCol, 0, false));
     }
 
     /**
-     * Shards a DataFrame with a vector features column and a numeric label column. Every row passes
-     * {@code check} as it is read; the kept rows are numbered 0..n-1 in input order (their
-     * positions, when none is dropped). One shuffle places rows by id; each partition is then
-     * packed once into a block and cached.
+     * Runs a job over {@link #shards()}. When it fails because a cached block is gone (an
+     * executor was lost, or memory-only storage evicted it), the lost blocks are rebuilt from
+     * the input and the job runs again.
      */
-    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, int partitions, long seed, RowCheck check) {
-        check.requireColumns(df);
-        JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> checked = df.select(check.featuresCol(), check.labelCol()).javaRDD()
-                .zipWithIndex()
-                .map(t -> new Tuple2<>(t._2(), check.keep(t._1().get(0), t._1().get(1), t._2()) ? floats(t._1()) : null));
-        // one pass checks every row and counts what each partition keeps, so kept rows can be renumbered without a gap
-        List<long[]> counts = checked.mapPartitionsWithIndex((p, it) -> {
-            long kept = 0;
-            long dropped = 0;
-            while (it.hasNext()) {
-                if (it.next()._2() == null) {
-                    dropped++;
-                } else {
-                    kept++;
+    public <T> T withBlocks(Supplier<T> job) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return job.get();
+            } catch (Exception e) { // SparkException, which Java sees as checked
+                if (attempt >= 3 || !rebuildMissing()) {
+                    throw Shards.<RuntimeException>sneaky(e);
                 }
+                System.err.println("sparknn: cached shard blocks were lost (" + rootMessage(e) + "); rebuilt them, running the job again");
             }
-            return List.of(new long[] {p, kept, dropped}).iterator();
-        }, false).collect();
+        }
+    }
+
+    /** Rebuilds the blocks no executor holds; false when none was missing. */
+    public boolean rebuildMissing() {
+        BlockId[] ids = new BlockId[layout.totalBlocks()];
+        for (int g = 0; g < ids.length; g++) {
+            ids[g] = new RDDBlockId(blocks.id(), g);
+        }
+        scala.collection.immutable.IndexedSeq<scala.collection.immutable.Seq<org.apache.spark.storage.BlockManagerId>> where =
+                org.apache.spark.SparkEnv.get().blockManager().master().getLocations(ids);
+        boolean missing = false;
+        for (int g = 0; g < ids.length && !missing; g++) {
+            missing = where.apply(g).isEmpty();
+        }
+        if (missing) {
+            blocks.foreachPartition(it -> it.forEachRemaining(b -> { }));
+        }
+        return missing;
+    }
+
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> E sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    private static String rootMessage(Throwable e) {
+        while (e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e.getMessage();
+    }
+
+    /** The shard that holds sample {@code id} of {@code total}, with blocks of any size. */
+    public static int shardOf(long id, long total, int partitions, long seed) {
+        return new ShardLayout(total, partitions, seed, 1).shardOf(id);
+    }
+
+    /** Shards an in-memory data set (ids are row indices), with automatic block size and the default storage. */
+    public static Shards fromDataset(JavaSparkContext sc, Dataset data, int partitions, long seed) {
+        return fromDataset(sc, data, partitions, TrainConfig.defaults().with(TrainConfig.SEED, seed));
+    }
+
+    /**
+     * Shards an in-memory data set (ids are row indices). The data travel to the executors once,
+     * as a broadcast (in pieces, not inside tasks); each block task copies its rows from it.
+     */
+    public static Shards fromDataset(JavaSparkContext sc, Dataset data, int partitions, TrainConfig config) {
+        requirePartitions(partitions, data.size(), data.source());
+        ShardLayout layout = new ShardLayout(data.size(), partitions, config.get(TrainConfig.SEED),
+                ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), data.featureSize()));
+        int[] blockFirst = new int[layout.totalBlocks() + 1]; // rows before each global block
+        for (int p = 0; p < layout.partitions(); p++) {
+            for (int b = 0; b < layout.blocks(p); b++) {
+                int g = layout.globalBlock(p, b);
+                blockFirst[g + 1] = blockFirst[g] + layout.blockSize(p, b);
+            }
+        }
+        int[] idAt = new int[data.size()]; // the row in each (block, slot), blocks in order
+        for (int id = 0; id < data.size(); id++) {
+            long where = layout.locate(id);
+            idAt[blockFirst[(int) (where >>> 32)] + (int) where] = id;
+        }
+        Broadcast<Dataset> shared = sc.broadcast(data);
+        Broadcast<int[]> placement = sc.broadcast(idAt);
+        List<Integer> all = new ArrayList<>();
+        for (int g = 0; g < layout.totalBlocks(); g++) {
+            all.add(g);
+        }
+        JavaRDD<ShardBlock> rdd = sc.parallelize(all, layout.totalBlocks()).map(g -> {
+            Dataset d = shared.value();
+            int shard = layout.shardOfBlock(g);
+            int b = g - layout.globalBlock(shard, 0);
+            int n = blockFirst[g + 1] - blockFirst[g];
+            int f = d.featureSize();
+            float[] x = new float[Math.multiplyExact(n, f)];
+            float[] y = new float[n];
+            long[] ids = new long[n];
+            for (int slot = 0; slot < n; slot++) {
+                int id = placement.value()[blockFirst[g] + slot];
+                System.arraycopy(d.features(), id * f, x, slot * f, f);
+                y[slot] = d.labels()[id];
+                ids[slot] = id;
+            }
+            return new ShardBlock(shard, b, n, f, x, y, ids);
+        });
+        return materialize(rdd, "sparknn blocks of " + data.source(), layout, config, data.featureSize(), 0,
+                List.of(shared, placement));
+    }
+
+    /** {@link #fromDataFrame(org.apache.spark.sql.Dataset, int, TrainConfig, RowCheck)} for any finite labels. */
+    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, String featuresCol, String labelCol,
+                                       int partitions, long seed) {
+        return fromDataFrame(df, partitions, TrainConfig.defaults().with(TrainConfig.SEED, seed),
+                new RowCheck("input DataFrame", featuresCol, labelCol, 0, false));
+    }
+
+    /** {@link #fromDataFrame(org.apache.spark.sql.Dataset, int, TrainConfig, RowCheck)} with the default block size and storage. */
+    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, int partitions, long seed, RowCheck check) {
+        return fromDataFrame(df, partitions, TrainConfig.defaults().with(TrainConfig.SEED, seed), check);
+    }
+
+    /**
+     * Shards a DataFrame with a vector features column and a numeric label column. The input is
+     * read once: one pass checks every row ({@code check}), counts what each partition keeps and
+     * holds the kept rows in a serialized, spillable cache; the kept rows are numbered 0..n-1 in
+     * input order, and one shuffle from that cache places each row in its block's slot.
+     */
+    public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, int partitions, TrainConfig config, RowCheck check) {
+        check.requireColumns(df);
+        JavaRDD<Row> input = df.select(check.featuresCol(), check.labelCol()).javaRDD();
+        JavaRDD<Tuple2<float[], Float>> kept = input.mapPartitionsWithIndex((p, it) -> checked(p, it, check), true)
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        kept.setName("sparknn checked rows");
+        try {
+            // the one pass over the input: per partition, rows kept, rows dropped, feature count
+            List<long[]> counts = kept.mapPartitionsWithIndex((p, it) -> {
+                long keptRows = 0;
+                long droppedRows = 0;
+                long f = -1;
+                while (it.hasNext()) {
+                    Tuple2<float[], Float> row = it.next();
+                    if (row._1() == null) {
+                        droppedRows++;
+                    } else {
+                        f = row._1().length;
+                        keptRows++;
+                    }
+                }
+                return List.of(new long[] {p, keptRows, droppedRows, f}).iterator();
+            }, false).collect();
+            return place(kept, counts, partitions, config, check);
+        } catch (Exception e) { // SparkException, which Java sees as checked
+            throw RowInPartition.placed(e, input);
+        } finally {
+            kept.unpersist(false);
+        }
+    }
+
+    private static Shards place(JavaRDD<Tuple2<float[], Float>> kept, List<long[]> counts, int partitions, TrainConfig config,
+                                RowCheck check) {
         long[] firstId = new long[counts.size()];
         long total = 0;
         long dropped = 0;
+        int featureSize = -1;
         for (long[] c : counts) {
             firstId[(int) c[0]] = c[1];
             dropped += c[2];
+            if (c[3] >= 0) {
+                if (featureSize >= 0 && featureSize != c[3]) {
+                    throw new IllegalArgumentException("column '" + check.featuresCol() + "' of " + check.source()
+                            + " holds vectors of sizes " + featureSize + " and " + c[3] + "; all rows need the same size");
+                }
+                featureSize = (int) c[3];
+            }
         }
         for (int p = 0; p < firstId.length; p++) {
-            long kept = firstId[p];
+            long n = firstId[p];
             firstId[p] = total;
-            total += kept;
+            total += n;
         }
         if (total == 0) {
             throw new IllegalArgumentException(check.source() + " holds no rows"
                     + (dropped > 0 ? " with finite values (dropNonFiniteRows dropped all " + dropped + ")" : ""));
         }
         requirePartitions(partitions, total, check.source());
-        JavaPairRDD<Long, Tuple2<float[], Float>> byId = checked.filter(t -> t._2() != null)
-                .mapPartitionsWithIndex((p, it) -> renumber(firstId[p], it), true)
-                .mapToPair(t -> t);
-        JavaRDD<ShardBlock> rdd = byId.partitionBy(new PermutedPartitioner(total, partitions, seed))
-                .mapPartitionsWithIndex((p, it) -> List.of(pack(p, it)).iterator(), true)
-                .persist(StorageLevel.MEMORY_ONLY());
-        rdd.setName("sparknn shards");
-        List<int[]> shapes = rdd.map(b -> new int[] {b.partition(), b.rows(), b.featureSize()}).collect();
-        int[] sizes = new int[partitions];
-        int featureSize = -1;
-        for (int[] s : shapes) {
-            sizes[s[0]] = s[1];
-            if (s[1] > 0) {
-                if (featureSize >= 0 && s[2] != featureSize) {
-                    throw new IllegalArgumentException("column '" + check.featuresCol() + "' holds vectors of sizes " + featureSize
-                            + " and " + s[2] + "; all rows need the same size");
-                }
-                featureSize = s[2];
+        ShardLayout layout = new ShardLayout(total, partitions, config.get(TrainConfig.SEED),
+                ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), featureSize));
+        int f = featureSize;
+        JavaRDD<ShardBlock> rdd = kept
+                .mapPartitionsWithIndex((p, it) -> placed(layout, firstId[p], it, f, check), true)
+                .mapToPair(t -> t)
+                .partitionBy(new BlockPartitioner(layout.totalBlocks()))
+                .mapPartitionsWithIndex((g, it) -> List.of(pack(layout, g, f, it)).iterator(), true);
+        return materialize(rdd, "sparknn blocks of " + check.source(), layout, config, featureSize, dropped, List.of());
+    }
+
+    /** The rows of a partition as they pass the check; a dropped row becomes (null, null). */
+    private static Iterator<Tuple2<float[], Float>> checked(int partition, Iterator<Row> rows, RowCheck check) {
+        long[] position = {-1};
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
             }
+
+            @Override
+            public Tuple2<float[], Float> next() {
+                Row r = rows.next();
+                position[0]++;
+                try {
+                    return check.keep(r.get(0), r.get(1), position[0]) ? floats(r) : new Tuple2<>(null, null);
+                } catch (IllegalArgumentException e) {
+                    throw new RowInPartition(partition, position[0], e.getMessage());
+                }
+            }
+        };
+    }
+
+    /** Kept rows numbered from {@code firstId} on, keyed by (global block) << 32 | slot. */
+    private static Iterator<Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>>> placed(
+            ShardLayout layout, long firstId, Iterator<Tuple2<float[], Float>> rows, int featureSize, RowCheck check) {
+        long[] next = {firstId};
+        return new Iterator<>() {
+            private Tuple2<float[], Float> ahead = advance();
+
+            private Tuple2<float[], Float> advance() {
+                while (rows.hasNext()) {
+                    Tuple2<float[], Float> r = rows.next();
+                    if (r._1() != null) {
+                        return r;
+                    }
+                }
+                return null;
+            }
+
+            @Override
+            public boolean hasNext() {
+                return ahead != null;
+            }
+
+            @Override
+            public Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>> next() {
+                Tuple2<float[], Float> r = ahead;
+                ahead = advance();
+                long id = next[0]++;
+                if (r._1().length != featureSize) {
+                    throw new IllegalArgumentException("row " + id + " of " + check.source() + " has " + r._1().length
+                            + " features, others have " + featureSize + "; all rows need the same size");
+                }
+                return new Tuple2<>(layout.locate(id), new Tuple2<>(id, r));
+            }
+        };
+    }
+
+    /** Writes each row of block g straight into its slot: the rows are held once. */
+    private static ShardBlock pack(ShardLayout layout, int g, int f,
+                                   Iterator<Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>>> rows) {
+        int shard = layout.shardOfBlock(g);
+        int b = g - layout.globalBlock(shard, 0);
+        int n = layout.blockSize(shard, b);
+        float[] x = new float[Math.multiplyExact(n, f)];
+        float[] y = new float[n];
+        long[] ids = new long[n];
+        int filled = 0;
+        while (rows.hasNext()) {
+            Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>> r = rows.next();
+            int slot = (int) (long) r._1();
+            System.arraycopy(r._2()._2()._1(), 0, x, slot * f, f);
+            y[slot] = r._2()._2()._2();
+            ids[slot] = r._2()._1();
+            filled++;
         }
-        return new Shards(rdd, sizes, featureSize, dropped);
+        if (filled != n) {
+            throw new IllegalStateException("block " + b + " of shard " + shard + " received " + filled + " rows, expected " + n);
+        }
+        return new ShardBlock(shard, b, n, f, x, y, ids);
     }
 
     private static Tuple2<float[], Float> floats(Row row) {
@@ -202,34 +375,25 @@ public final class Shards {
         return new Tuple2<>(f, ((Number) row.get(1)).floatValue());
     }
 
-    /** The kept rows of a partition, numbered from {@code first} on in their order. */
-    private static <T> Iterator<Tuple2<Long, T>> renumber(long first, Iterator<Tuple2<Long, T>> rows) {
-        long[] next = {first};
-        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(rows, Spliterator.ORDERED), false)
-                .map(t -> new Tuple2<>(next[0]++, t._2()))
-                .iterator();
+    /** Caches the blocks at the configured storage level, builds them once and checks them against the layout. */
+    private static Shards materialize(JavaRDD<ShardBlock> rdd, String name, ShardLayout layout, TrainConfig config,
+                                      int featureSize, long dropped, List<Broadcast<?>> sources) {
+        rdd.persist(storageLevel(config.get(TrainConfig.SHARD_STORAGE)));
+        rdd.setName(name);
+        List<int[]> shapes = rdd.map(b -> new int[] {layout.globalBlock(b.shard(), b.block()), b.rows()}).collect();
+        if (shapes.size() != layout.totalBlocks()) {
+            throw new IllegalStateException(name + ": " + shapes.size() + " blocks built, the layout has " + layout.totalBlocks());
+        }
+        return new Shards(rdd, layout, featureSize, dropped, sources);
     }
 
-    private static ShardBlock pack(int partition, Iterator<Tuple2<Long, Tuple2<float[], Float>>> it) {
-        List<Tuple2<Long, Tuple2<float[], Float>>> rows = new ArrayList<>();
-        it.forEachRemaining(rows::add);
-        rows.sort((a, b) -> Long.compare(a._1(), b._1()));
-        int n = rows.size();
-        int f = n == 0 ? 0 : rows.get(0)._2()._1().length;
-        float[] features = new float[n * f];
-        float[] labels = new float[n];
-        long[] ids = new long[n];
-        for (int i = 0; i < n; i++) {
-            float[] x = rows.get(i)._2()._1();
-            if (x.length != f) {
-                throw new IllegalArgumentException("row " + rows.get(i)._1() + " has " + x.length + " features, row "
-                        + rows.get(0)._1() + " has " + f + "; all rows need the same size");
-            }
-            System.arraycopy(x, 0, features, i * f, f);
-            labels[i] = rows.get(i)._2()._2();
-            ids[i] = rows.get(i)._1();
-        }
-        return new ShardBlock(partition, n, f, features, labels, ids);
+    static StorageLevel storageLevel(ShardStorage s) {
+        return switch (s) {
+            case MEMORY_AND_DISK -> StorageLevel.MEMORY_AND_DISK();
+            case MEMORY_AND_DISK_SER -> StorageLevel.MEMORY_AND_DISK_SER();
+            case MEMORY -> StorageLevel.MEMORY_ONLY();
+            case DISK -> StorageLevel.DISK_ONLY();
+        };
     }
 
     private static void requirePartitions(int partitions, long rows, String what) {
@@ -239,36 +403,32 @@ public final class Shards {
         }
     }
 
-    /** Places id i in {@link #shardOf}'s partition. */
-    static final class PermutedPartitioner extends Partitioner {
-        private final long total;
-        private final int partitions;
-        private final long seed;
+    /** Key (global block) << 32 | slot goes to the block's partition. */
+    static final class BlockPartitioner extends Partitioner {
+        private final int blocks;
 
-        PermutedPartitioner(long total, int partitions, long seed) {
-            this.total = total;
-            this.partitions = partitions;
-            this.seed = seed;
+        BlockPartitioner(int blocks) {
+            this.blocks = blocks;
         }
 
         @Override
         public int numPartitions() {
-            return partitions;
+            return blocks;
         }
 
         @Override
         public int getPartition(Object key) {
-            return shardOf((Long) key, total, partitions, seed);
+            return (int) ((Long) key >>> 32);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof PermutedPartitioner c && c.total == total && c.partitions == partitions && c.seed == seed;
+            return o instanceof BlockPartitioner c && c.blocks == blocks;
         }
 
         @Override
         public int hashCode() {
-            return (Long.hashCode(total) * 31 + partitions) * 31 + Long.hashCode(seed);
+            return blocks;
         }
     }
 }

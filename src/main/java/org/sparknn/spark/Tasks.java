@@ -13,7 +13,7 @@ final class Tasks {
     private Tasks() {}
 
     /** Identity of a run and what every worker needs to rebuild the network, the batch plan and the update. */
-    record Run(String runId, String specJson, TrainConfig config, int[] shardSizes, int globalBatch) implements Serializable {
+    record Run(String runId, String specJson, TrainConfig config, org.sparknn.train.ShardLayout layout, int globalBatch) implements Serializable {
         long seed() {
             return config.get(TrainConfig.SEED);
         }

@@ -25,14 +25,14 @@ final class TrainingRun {
     StepTimings timings = new StepTimings();
 
     TrainingRun(Shards train, Network net, TrainConfig config) {
-        this.sc = JavaSparkContext.fromSparkContext(train.blocks().context());
+        this.sc = JavaSparkContext.fromSparkContext(train.shards().context());
         this.train = train;
         this.net = net;
         this.config = config;
         int batch = (int) Math.min(config.get(TrainConfig.BATCH_SIZE), train.totalRows());
-        this.plan = new BatchPlan(config.get(TrainConfig.SEED), batch, train.sizes());
+        this.plan = new BatchPlan(config.get(TrainConfig.SEED), batch, train.layout());
         DataChecks.requireBatchNormBatches(net, plan);
-        this.tasks = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config, train.sizes(), batch);
+        this.tasks = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config, train.layout(), batch);
         this.globalStep = new GlobalStep(net, config, plan.stepsPerEpoch());
     }
 

@@ -20,7 +20,7 @@ import org.sparknn.train.TrainConfig;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The executor side: what a task does with its cached shard block. */
+/** The executor side: what a task does with its shard (whose blocks it reads on demand). */
 final class Worker {
     private Worker() {}
 
@@ -34,7 +34,7 @@ final class Worker {
         State(Tasks.Run run, int partition) {
             this.run = run;
             this.net = Network.create(ModelSpec.fromJson(run.specJson()), run.seed());
-            BatchPlan plan = new BatchPlan(run.seed(), run.globalBatch(), run.shardSizes());
+            BatchPlan plan = new BatchPlan(run.seed(), run.globalBatch(), run.layout());
             this.stepper = new LocalStepper(net, plan, partition, run.seed());
         }
 
@@ -47,17 +47,17 @@ final class Worker {
         }
     }
 
-    private static State state(Tasks.Run run, ShardBlock block, String role) {
-        if (block.partition() >= run.shardSizes().length || block.rows() != run.shardSizes()[block.partition()]) {
-            throw new IllegalStateException("shard " + block.partition() + " has " + block.rows()
-                    + " rows, the run planned for " + java.util.Arrays.toString(run.shardSizes()));
+    private static State state(Tasks.Run run, CachedShard shard, String role) {
+        if (shard.shard() >= run.layout().partitions() || shard.rows() != run.layout().size(shard.shard())) {
+            throw new IllegalStateException("shard " + shard.shard() + " has " + shard.rows()
+                    + " rows, the run planned for " + java.util.Arrays.toString(run.layout().sizes()));
         }
-        return WorkerCache.get(run.runId(), role, block.partition(), () -> new State(run, block.partition()));
+        return WorkerCache.get(run.runId(), role, shard.shard(), () -> new State(run, shard.shard()));
     }
 
-    static StepResult step(ShardBlock block, Tasks.Step task, Broadcast<byte[]> weights) {
+    static StepResult step(CachedShard block, Tasks.Step task, Broadcast<byte[]> weights) {
         long t0 = System.nanoTime();
-        int p = block.partition();
+        int p = block.shard();
         TaskHooks.beforeStep(p, task.step());
         State st = state(task.run(), block, "train");
         FloatBytes.decode(weights.value(), st.net.store().values());
@@ -76,9 +76,9 @@ final class Worker {
      * one batch (BN uses the block's statistics, the same at every evaluation); without BN,
      * chunks of rows, summed in double.
      */
-    static StepResult fullBatch(ShardBlock block, Tasks.Run run, Broadcast<byte[]> weights) {
+    static StepResult fullBatch(CachedShard block, Tasks.Run run, Broadcast<byte[]> weights) {
         long t0 = System.nanoTime();
-        FullBatchState st = WorkerCache.get(run.runId(), "full", block.partition(), () -> new FullBatchState(run, block));
+        FullBatchState st = WorkerCache.get(run.runId(), "full", block.shard(), () -> new FullBatchState(run, block));
         Network net = st.net();
         Batches batch = st.batch();
         int chunk = st.chunk();
@@ -87,12 +87,19 @@ final class Worker {
         float[] grads = net.store().grads();
         double[] sum = new double[grads.length];
         List<BatchResult> parts = new ArrayList<>();
-        for (int from = 0; from < block.rows(); from += chunk) {
-            int n = Math.min(chunk, block.rows() - from);
-            batch.gather(block, null, from, n);
-            parts.add(net.gradientSum(batch.x, batch.labels, n, Pass.train(run.seed(), 0, batch.ids)));
-            for (int i = 0; i < grads.length; i++) {
-                sum[i] += grads[i];
+        if (chunk >= block.rows()) {
+            gatherAll(block, batch);
+            parts.add(net.gradientSum(batch.x, batch.labels, (int) block.rows(), Pass.train(run.seed(), 0, batch.ids)));
+            addTo(sum, grads);
+        } else {
+            for (int b = 0; b < block.blockCount(); b++) {
+                org.sparknn.data.RowSource rows = block.block(b);
+                for (int from = 0; from < rows.rows(); from += chunk) {
+                    int n = Math.min(chunk, rows.rows() - from);
+                    batch.gather(rows, from, n);
+                    parts.add(net.gradientSum(batch.x, batch.labels, n, Pass.train(run.seed(), 0, batch.ids)));
+                    addTo(sum, grads);
+                }
             }
         }
         float[] out = new float[grads.length];
@@ -100,20 +107,37 @@ final class Worker {
             out[i] = (float) sum[i];
         }
         BatchResult total = parts.size() == 1 ? parts.get(0) : chunksWithoutBn(parts);
-        return new StepResult(block.partition(), FloatBytes.encode(out, out.length), total, t1 - t0, System.nanoTime() - t1);
+        return new StepResult(block.shard(), FloatBytes.encode(out, out.length), total, t1 - t0, System.nanoTime() - t1);
+    }
+
+    private static void addTo(double[] sum, float[] grads) {
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += grads[i];
+        }
+    }
+
+    /** Every row of the shard, blocks in order, as one batch. */
+    private static void gatherAll(CachedShard shard, Batches batch) {
+        int at = 0;
+        for (int b = 0; b < shard.blockCount(); b++) {
+            org.sparknn.data.RowSource rows = shard.block(b);
+            batch.gatherAt(at, rows, 0, rows.rows());
+            at += rows.rows();
+        }
     }
 
     private record FullBatchState(Network net, int chunk, Batches batch) {
-        FullBatchState(Tasks.Run run, ShardBlock block) {
+        FullBatchState(Tasks.Run run, CachedShard block) {
             this(Network.create(ModelSpec.fromJson(run.specJson()), run.seed()), block);
         }
 
-        private FullBatchState(Network net, ShardBlock block) {
+        private FullBatchState(Network net, CachedShard block) {
             this(net, chunkSize(net, block), new Batches(chunkSize(net, block), net.inputSize(), net.labelWidth()));
         }
 
-        private static int chunkSize(Network net, ShardBlock block) {
-            return net.batchNormLayers().isEmpty() ? Math.min(FULL_BATCH_CHUNK, block.rows()) : block.rows();
+        private static int chunkSize(Network net, CachedShard block) {
+            int rows = Math.toIntExact(block.rows());
+            return net.batchNormLayers().isEmpty() ? Math.min(FULL_BATCH_CHUNK, rows) : rows;
         }
     }
 
@@ -130,7 +154,7 @@ final class Worker {
         return new BatchResult(loss, count, correct, List.of());
     }
 
-    static Tasks.LocalStepsResult localSteps(ShardBlock block, Tasks.LocalSteps task, Broadcast<Tasks.ModelPayload> model) {
+    static Tasks.LocalStepsResult localSteps(CachedShard block, Tasks.LocalSteps task, Broadcast<Tasks.ModelPayload> model) {
         State st = state(task.run(), block, "local");
         Tasks.ModelPayload payload = model.value();
         payload.loadInto(st.net);
@@ -152,7 +176,7 @@ final class Worker {
             correct += r.correct();
         }
         Tasks.ModelPayload out = Tasks.ModelPayload.of(st.net, update.updater().optimizer());
-        return new Tasks.LocalStepsResult(block.partition(), out, lossSum, penaltySum, count, correct);
+        return new Tasks.LocalStepsResult(block.shard(), out, lossSum, penaltySum, count, correct);
     }
 
     /**
@@ -161,8 +185,8 @@ final class Worker {
      * the same global step on every task (so all hold the same weights, bit for bit, and the same
      * as the driver exchange would compute).
      */
-    static Tasks.EpochResult allReduceEpoch(ShardBlock block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
-        int p = block.partition();
+    static Tasks.EpochResult allReduceEpoch(CachedShard block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
+        int p = block.shard();
         State st = state(task.run(), block, "allreduce");
         Tasks.ModelPayload payload = model.value();
         payload.loadInto(st.net);
@@ -242,16 +266,20 @@ final class Worker {
         }
     }
 
-    /** Inference figures of the model in {@code model} over the block. */
-    static Evaluation evaluate(ShardBlock block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
-        Network net = WorkerCache.get(run.runId(), "eval", block.partition(),
+    /** Inference figures of the model in {@code model} over the shard, block by block. */
+    static Evaluation evaluate(CachedShard block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
+        Network net = WorkerCache.get(run.runId(), "eval", block.shard(),
                 () -> Network.create(ModelSpec.fromJson(run.specJson()), run.seed()));
         model.value().loadInto(net);
-        return Evaluator.evaluate(net, block, 512);
+        List<Evaluation> parts = new ArrayList<>();
+        for (int b = 0; b < block.blockCount(); b++) {
+            parts.add(Evaluator.evaluate(net, block.block(b), 512));
+        }
+        return Evaluation.merge(parts);
     }
 
     /** The exact BN estimator's sums over this shard, in local batches of the training share, dropout off. */
-    static BnPopulation.Exact bnPass(ShardBlock block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
+    static BnPopulation.Exact bnPass(CachedShard block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
         State st = state(run, block, "bn");
         model.value().loadInto(st.net);
         return st.stepper.bnPass(block);

@@ -1,23 +1,32 @@
 package org.sparknn.train;
 
-import org.sparknn.tensor.CounterRng;
-
 /**
  * Which rows make up each global mini-batch when the training set is split into shards (one per
  * data-parallel worker). Shard p takes a local share of the global batch size (the shares differ
- * by at most one row, the larger ones going to the larger shards) from its own rows, visited in an order drawn from (seed, epoch, p). The
- * single-JVM trainer is the one-shard case.
+ * by at most one row, the larger ones going to the larger shards) from its own rows, visited in
+ * the {@link EpochOrder} drawn from (seed, epoch, p) over its blocks. The single-JVM trainer is
+ * the one-shard case.
  */
 public final class BatchPlan {
-    private static final long SHUFFLE_TAG = 0x5348L;
-
     private final long seed;
     private final int[] shardSizes;
+    private final int blockRows;
     private final int[] localBatch;
     private final long stepsPerEpoch;
 
+    /** The plan over a layout's shards and blocks. */
+    public BatchPlan(long seed, int globalBatch, ShardLayout layout) {
+        this(seed, globalBatch, layout.sizes(), layout.blockRows());
+    }
+
+    /** The plan over shards of the given sizes, each one block. */
     public BatchPlan(long seed, int globalBatch, int[] shardSizes) {
+        this(seed, globalBatch, shardSizes, Integer.MAX_VALUE);
+    }
+
+    private BatchPlan(long seed, int globalBatch, int[] shardSizes, int blockRows) {
         int p = shardSizes.length;
+        this.blockRows = blockRows;
         if (globalBatch < p) {
             throw new IllegalArgumentException("batchSize " + globalBatch + " is smaller than the number of workers " + p
                     + "; every worker needs at least one sample per step");
@@ -58,9 +67,9 @@ public final class BatchPlan {
         return localBatch[shard];
     }
 
-    /** Visiting order of the rows of a shard in an epoch. */
-    public int[] order(int epoch, int shard) {
-        return CounterRng.permutation(shardSizes[shard], CounterRng.key(seed, SHUFFLE_TAG, epoch, shard));
+    /** Visiting order of the rows of a shard in an epoch (epoch -1: the BN population pass). */
+    public EpochOrder order(int epoch, int shard) {
+        return new EpochOrder(seed, epoch, shard, shardSizes[shard], blockRows);
     }
 
     /** First position (in the epoch order) of the rows shard takes at a step of the epoch. */

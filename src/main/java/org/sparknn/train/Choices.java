@@ -17,6 +17,9 @@ public final class Choices {
 
     public enum Solver implements Choice { MINIBATCH, LBFGS, OWLQN }
 
+    /** Spark storage level of cached shard blocks. */
+    public enum ShardStorage implements Choice { MEMORY_AND_DISK, MEMORY_AND_DISK_SER, MEMORY, DISK }
+
     /** How synchronous mini-batch steps combine the workers' gradients. */
     public enum ExchangeMode implements Choice { AUTO, DRIVER, ALLREDUCE }
 }

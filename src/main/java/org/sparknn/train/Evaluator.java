@@ -2,6 +2,7 @@ package org.sparknn.train;
 
 import org.sparknn.data.Dataset;
 import org.sparknn.data.RowSource;
+import org.sparknn.data.ShardRows;
 import org.sparknn.nn.BnPopulation;
 import org.sparknn.nn.LossKind;
 import org.sparknn.nn.Network;
@@ -22,7 +23,7 @@ public final class Evaluator {
         long correct = 0;
         for (int from = 0; from < data.rows(); from += batchSize) {
             int n = Math.min(batchSize, data.rows() - from);
-            batch.gather(data, null, from, n);
+            batch.gather(data, from, n);
             float[] out = net.forward(batch.x, n, Pass.inference());
             loss += net.lossSum(out, batch.labels, n);
             correct += net.countCorrect(out, batch.labels, n);
@@ -59,18 +60,19 @@ public final class Evaluator {
     }
 
     /**
-     * The exact BN population estimator over one pass of training batches with the current
-     * weights (dropout off): E[x] = mean of batch means, Var[x] = m/(m-1) * mean of batch
-     * variances. Writes the result into the network's population state.
+     * The exact BN population estimator over one pass of the plan's training batches of a
+     * one-shard data set with the current weights (dropout off): E[x] = mean of batch means,
+     * Var[x] = m/(m-1) * mean of batch variances. Writes the result into the network's population state.
      */
-    public static BnPopulation.Exact estimateBatchNormPopulation(Network net, Dataset data, int batchSize, long seed) {
-        if (net.batchNormLayers().isEmpty()) {
-            return new BnPopulation.Exact(net.batchNormLayers());
-        }
-        // The batches of the one-shard plan, as the single-JVM trainer takes them.
-        BatchPlan plan = new BatchPlan(seed, Math.min(batchSize, data.rows()), new int[] {data.rows()});
+    public static BnPopulation.Exact estimateBatchNormPopulation(Network net, ShardRows data, BatchPlan plan, long seed) {
         BnPopulation.Exact exact = new LocalStepper(net, plan, 0, seed).bnPass(data);
         exact.writeTo(net.batchNormLayers(), net.store().state());
         return exact;
+    }
+
+    /** {@link #estimateBatchNormPopulation(Network, ShardRows, BatchPlan, long)} over a data set in batches of {@code batchSize}. */
+    public static BnPopulation.Exact estimateBatchNormPopulation(Network net, Dataset data, int batchSize, long seed) {
+        DatasetShard shard = DatasetShard.whole(data, seed, 0);
+        return estimateBatchNormPopulation(net, shard, new BatchPlan(seed, Math.min(batchSize, data.rows()), shard.layout()), seed);
     }
 }

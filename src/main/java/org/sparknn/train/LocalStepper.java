@@ -1,6 +1,6 @@
 package org.sparknn.train;
 
-import org.sparknn.data.RowSource;
+import org.sparknn.data.ShardRows;
 
 import org.sparknn.nn.BatchResult;
 import org.sparknn.nn.BatchStats;
@@ -23,8 +23,7 @@ public final class LocalStepper {
     private final int shard;
     private final long seed;
     private final Batches batch;
-    private int orderEpoch = Integer.MIN_VALUE;
-    private int[] order;
+    private EpochOrder order;
 
     public LocalStepper(Network net, BatchPlan plan, int shard, long seed) {
         this.net = net;
@@ -47,12 +46,12 @@ public final class LocalStepper {
      * {@code stepInEpoch} of {@code epoch}) in the network's grads. A shard whose rows are used
      * up contributes zero gradients and an empty result.
      */
-    public BatchResult gradientSum(RowSource rows, int epoch, long stepInEpoch, long globalStep) {
+    public BatchResult gradientSum(ShardRows rows, int epoch, long stepInEpoch, long globalStep) {
         return gradientSum(rows, epoch, stepInEpoch, globalStep, null);
     }
 
-    /** {@link #gradientSum(RowSource, int, long, long)}, reporting progress (see {@link Network.BackwardProgress}; may be null). */
-    public BatchResult gradientSum(RowSource rows, int epoch, long stepInEpoch, long globalStep, Network.BackwardProgress progress) {
+    /** {@link #gradientSum(ShardRows, int, long, long)}, reporting progress (see {@link Network.BackwardProgress}; may be null). */
+    public BatchResult gradientSum(ShardRows rows, int epoch, long stepInEpoch, long globalStep, Network.BackwardProgress progress) {
         int n = plan.count(shard, stepInEpoch);
         if (n == 0) {
             net.store().zeroGrads();
@@ -70,9 +69,9 @@ public final class LocalStepper {
      * The exact BN estimator's sums over one pass of this shard's batches (in the order reserved
      * for this pass, epoch -1) with the current weights, dropout off.
      */
-    public BnPopulation.Exact bnPass(RowSource rows) {
+    public BnPopulation.Exact bnPass(ShardRows rows) {
         BnPopulation.Exact exact = new BnPopulation.Exact(net.batchNormLayers());
-        int[] passOrder = plan.order(-1, shard);
+        EpochOrder passOrder = plan.order(-1, shard);
         for (long s = 0; s < plan.stepsPerEpoch(); s++) {
             int n = plan.count(shard, s);
             if (n == 0) {
@@ -87,10 +86,9 @@ public final class LocalStepper {
         return exact;
     }
 
-    private int[] order(int epoch) {
-        if (epoch != orderEpoch) {
+    private EpochOrder order(int epoch) {
+        if (order == null || order.epoch() != epoch) {
             order = plan.order(epoch, shard);
-            orderEpoch = epoch;
         }
         return order;
     }

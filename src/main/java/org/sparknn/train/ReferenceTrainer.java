@@ -28,7 +28,8 @@ public final class ReferenceTrainer {
         }
         long seed = config.get(TrainConfig.SEED);
         int batchSize = Math.min(config.get(TrainConfig.BATCH_SIZE), train.size());
-        BatchPlan plan = new BatchPlan(seed, batchSize, new int[] {train.size()});
+        DatasetShard shard = DatasetShard.whole(train, seed, config.get(TrainConfig.BLOCK_ROWS));
+        BatchPlan plan = new BatchPlan(seed, batchSize, shard.layout());
         DataChecks.requireBatchNormBatches(net, plan);
         GlobalStep globalStep = new GlobalStep(net, config, plan.stepsPerEpoch());
         LocalStepper stepper = new LocalStepper(net, plan, 0, seed);
@@ -38,7 +39,7 @@ public final class ReferenceTrainer {
         long step = 0;
         for (int epoch = 0; epoch < epochs; epoch++) {
             for (long s = 0; s < plan.stepsPerEpoch(); s++) {
-                BatchResult r = stepper.gradientSum(train, epoch, s, step);
+                BatchResult r = stepper.gradientSum(shard, epoch, s, step);
                 double penalty = globalStep.apply(r.count(), r.bnStats());
                 tracker.addStep(r.lossSum(), penalty, r.correct(), r.count());
                 step++;
@@ -50,7 +51,7 @@ public final class ReferenceTrainer {
             listener.onEpoch(m);
         }
         if (config.get(TrainConfig.BN_POPULATION) == BnPopulationMode.EXACT && !net.batchNormLayers().isEmpty()) {
-            Evaluator.estimateBatchNormPopulation(net, train, batchSize, seed);
+            Evaluator.estimateBatchNormPopulation(net, shard, plan, seed);
         }
         double seconds = tracker.elapsedSeconds();
         Evaluation finalValidation = validation == null ? null : Evaluator.evaluate(net, validation, 512);

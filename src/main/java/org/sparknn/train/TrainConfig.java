@@ -14,6 +14,7 @@ import org.sparknn.train.Choices.ExchangeMode;
 import org.sparknn.train.Choices.L1Mode;
 import org.sparknn.train.Choices.OptimizerKind;
 import org.sparknn.train.Choices.Schedule;
+import org.sparknn.train.Choices.ShardStorage;
 import org.sparknn.train.Choices.Solver;
 
 import java.io.Serializable;
@@ -107,6 +108,12 @@ public final class TrainConfig implements Serializable {
     public static final Setting<Boolean> DROP_NON_FINITE_ROWS = add(booleanSetting("dropNonFiniteRows", false,
             "skip input rows whose label or a feature is NaN, infinite or beyond the float range (the job prints how "
                     + "many) instead of refusing the input; a label that is not a class index is still an error"));
+    public static final Setting<Integer> BLOCK_ROWS = add(intSetting("blockRows", 0, Range.atLeast(0),
+            "rows per cached block of a shard; an epoch visits a shard's blocks in random order and each block's rows "
+                    + "in random order; 0 = as many as fit 16 MB of features (at most 65,536)"));
+    public static final Setting<ShardStorage> SHARD_STORAGE = add(choiceSetting("shardStorage", ShardStorage.MEMORY_AND_DISK,
+            "where executors cache shard blocks: memory_and_disk (spill what does not fit), memory_and_disk_ser "
+                    + "(serialized: smaller, slower to read), memory (evicted blocks are rebuilt from the input) or disk"));
     public static final Setting<Long> SEED = add(longSetting("seed", 42,
             "seed of initialization, sharding, shuffling and dropout masks"));
     public static final Setting<BnPopulationMode> BN_POPULATION = add(choiceSetting("bnPopulation", BnPopulationMode.EXACT,

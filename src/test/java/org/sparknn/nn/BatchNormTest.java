@@ -3,6 +3,8 @@ package org.sparknn.nn;
 import org.junit.jupiter.api.Test;
 import org.sparknn.data.Dataset;
 import org.sparknn.train.BatchPlan;
+import org.sparknn.train.DatasetShard;
+import org.sparknn.train.EpochOrder;
 import org.sparknn.train.Evaluator;
 
 import java.util.ArrayList;
@@ -153,18 +155,24 @@ class BatchNormTest {
         }
         // and the value itself: 16/15 times the mean of the 4 batches' biased variances, the batches
         // being the rows in the pass's own order (epoch -1 of the one-shard plan)
-        int[] order = new BatchPlan(9, 16, new int[] {64}).order(-1, 0);
+        DatasetShard shard = DatasetShard.whole(data, 9, 0);
+        EpochOrder order = new BatchPlan(9, 16, shard.layout()).order(-1, 0);
+        int[] rowAt = new int[64];
+        for (int i = 0; i < 64; i++) {
+            long at = order.locate(i);
+            rowAt[i] = (int) shard.block((int) (at >>> 32)).sampleId((int) at);
+        }
         for (int j = 0; j < F; j++) {
             double sumVar = 0;
             for (int b = 0; b < 4; b++) {
                 double mean = 0;
                 for (int r = 0; r < 16; r++) {
-                    mean += x[order[b * 16 + r] * F + j];
+                    mean += x[rowAt[b * 16 + r] * F + j];
                 }
                 mean /= 16;
                 double var = 0;
                 for (int r = 0; r < 16; r++) {
-                    var += Math.pow(x[order[b * 16 + r] * F + j] - mean, 2);
+                    var += Math.pow(x[rowAt[b * 16 + r] * F + j] - mean, 2);
                 }
                 sumVar += var / 16;
             }

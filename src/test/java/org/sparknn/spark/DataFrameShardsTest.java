@@ -78,7 +78,7 @@ class DataFrameShardsTest {
             for (ShardBlock b : fromFrame.blocks().collect()) {
                 for (int k = 0; k < b.rows(); k++) {
                     int id = (int) b.ids()[k];
-                    assertEquals(b.partition(), Shards.shardOf(id, N, 3, 7));
+                    assertEquals(b.shard(), Shards.shardOf(id, N, 3, 7));
                     assertEquals(data.labels()[id], b.labels()[k]);
                     for (int j = 0; j < 784; j++) {
                         assertEquals(data.features()[id * 784 + j], b.features()[k * 784 + j], 1e-6f);
@@ -134,7 +134,7 @@ class DataFrameShardsTest {
             for (ShardBlock b : shards.blocks().collect()) {
                 for (int k = 0; k < b.rows(); k++) {
                     int id = (int) b.ids()[k];
-                    assertEquals(b.partition(), Shards.shardOf(id, 4, 2, 3));
+                    assertEquals(b.shard(), Shards.shardOf(id, 4, 2, 3));
                     int row = (int) idToInputRow[id];
                     assertEquals(labels[row], b.labels()[k]);
                     assertEquals(x[row][1], b.features()[k * 2 + 1]);

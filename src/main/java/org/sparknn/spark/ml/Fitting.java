@@ -51,7 +51,7 @@ final class Fitting {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
         int workers = SparkTrainer.workers(config, sc);
         long seed = config.get(TrainConfig.SEED);
-        Shards shards = Shards.fromDataFrame(data.toDF(), workers, seed, new RowCheck("the training DataFrame", featuresCol,
+        Shards shards = Shards.fromDataFrame(data.toDF(), workers, config, new RowCheck("the training DataFrame", featuresCol,
                 labelCol, loss == LossKind.SOFTMAX_CROSS_ENTROPY ? outputs : 0, config.get(TrainConfig.DROP_NON_FINITE_ROWS)));
         if (config.get(TrainConfig.DROP_NON_FINITE_ROWS)) {
             LOG.warn("sparknn: dropped {} rows with non-finite values from the training DataFrame", shards.dropped());
