@@ -103,7 +103,7 @@ public final class TrainMain {
 
         TrainingListener listener = m -> System.out.println(m.toLine());
         TrainingResult result;
-        if (job.data().format().equals("idx")) {
+        if (job.data().format().equals("idx") && singleJvm) {
             Dataset train = Inputs.idx(job.data().train(), "train");
             Dataset test = Inputs.idx(job.data().test(), "test");
             if (job.training().get(TrainConfig.DROP_NON_FINITE_ROWS)) {
@@ -114,20 +114,26 @@ public final class TrainMain {
             DataChecks.requireCompatible(net, test, "test");
             System.out.println("data: " + train.size() + " training and " + test.size() + " test samples of "
                     + train.featureSize() + " features (" + job.data().train() + ")");
-            if (singleJvm) {
-                System.out.println("trainer: single JVM (reference), no Spark");
-                result = ReferenceTrainer.fit(net, train, test, job.training(), listener);
-            } else {
-                Shards trainShards = Shards.fromDataset(sc, train, workers, job.training());
-                Shards testShards;
-                try {
-                    testShards = Shards.fromDataset(sc, test, Math.min(workers, test.size()), job.training());
-                } catch (RuntimeException e) {
-                    trainShards.release();
-                    throw e;
-                }
-                result = distributed(sc, job, net, workers, trainShards, testShards, listener);
+            System.out.println("trainer: single JVM (reference), no Spark");
+            result = ReferenceTrainer.fit(net, train, test, job.training(), listener);
+        } else if (job.data().format().equals("idx")) {
+            // read by the executors: IDX images are float32 or bytes, both checked finite as they are read
+            LossKind loss = job.model().loss();
+            long t0 = System.nanoTime();
+            Shards trainShards = Shards.fromIdx(sc, job.data().train(), "train", workers, job.training(), loss, net.outputSize());
+            Shards testShards;
+            try {
+                requireInputs(net, trainShards, job.data().train());
+                testShards = Shards.fromIdx(sc, job.data().test(), "test", workers, job.training(), loss, net.outputSize());
+                requireInputs(net, testShards, job.data().test());
+            } catch (RuntimeException e) {
+                trainShards.release();
+                throw e;
             }
+            System.out.printf(Locale.ROOT, "data: %d training and %d test samples of %d features (%s), read and packed by the "
+                    + "executors in %.1fs: %s%n", trainShards.totalRows(), testShards.totalRows(), trainShards.featureSize(),
+                    job.data().train(), (System.nanoTime() - t0) / 1e9, trainShards.layout());
+            result = distributed(sc, job, net, workers, trainShards, testShards, listener);
         } else {
             String bound = "data.features=" + job.data().features();
             org.apache.spark.sql.Dataset<Row> train = Inputs.frame(spark, job.data().format(), job.data().train(), "train",
@@ -198,6 +204,14 @@ public final class TrainMain {
         Dataset kept = DataChecks.finiteRows(data);
         printDropped(data.size() - kept.size(), data.source());
         return kept;
+    }
+
+    private static void requireInputs(Network net, Shards data, String source) {
+        DataChecks.requireOneLabelPerSample(net);
+        if (data.featureSize() != net.inputSize()) {
+            throw new IllegalArgumentException(source + " has " + data.featureSize() + " features per sample, the model expects "
+                    + net.inputSize());
+        }
     }
 
     private static void printDropped(long rows, String source) {

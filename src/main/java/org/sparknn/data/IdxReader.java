@@ -90,13 +90,8 @@ public final class IdxReader {
 
     private static Dataset readImages(Path file) throws IOException {
         try (IdxInput in = IdxInput.open(file)) {
-            int magic = readMagic(in, "0x00000803 (unsigned-byte images) or 0x00000D03 (float32 images)");
-            int type = magic >> 8;
-            if (type != UBYTE && type != FLOAT32) {
-                throw in.error("unsupported type code 0x%02X (%s) for images, expected 0x08 (unsigned"
-                        + " byte) or 0x0D (float32)", type, typeName(type));
-            }
-            int[] dims = readDims(in, magic & 0xFF, 3, "images x rows x columns", "a labels file");
+            int[] dims = imageHeader(in);
+            int type = dims[3];
             int count = dims[0];
             long featureSize = (long) dims[1] * dims[2];
             int valueBytes = type == UBYTE ? 1 : 4;
@@ -146,13 +141,7 @@ public final class IdxReader {
 
     private static float[] readLabels(Path file) throws IOException {
         try (IdxInput in = IdxInput.open(file)) {
-            int magic = readMagic(in, "0x00000801 (unsigned-byte labels)");
-            int type = magic >> 8;
-            if (type != UBYTE) {
-                throw in.error("unsupported type code 0x%02X (%s) for labels, expected 0x08 (unsigned byte)",
-                        type, typeName(type));
-            }
-            int count = readDims(in, magic & 0xFF, 1, "labels", "an images file")[0];
+            int count = labelHeader(in);
             byte[] raw = new byte[Math.min(count, 1 << 16)];
             int got = in.read(raw, raw.length);
             while (got == raw.length && got < count) { // grow with the data, as for images
@@ -169,6 +158,138 @@ public final class IdxReader {
                 labels[i] = raw[i] & 0xFF; // unsigned, so always a class index in 0..255
             }
             return labels;
+        }
+    }
+
+    /** The images header: {count, rows, columns, type}. */
+    private static int[] imageHeader(IdxInput in) throws IOException {
+        int magic = readMagic(in, "0x00000803 (unsigned-byte images) or 0x00000D03 (float32 images)");
+        int type = magic >> 8;
+        if (type != UBYTE && type != FLOAT32) {
+            throw in.error("unsupported type code 0x%02X (%s) for images, expected 0x08 (unsigned"
+                    + " byte) or 0x0D (float32)", type, typeName(type));
+        }
+        int[] dims = readDims(in, magic & 0xFF, 3, "images x rows x columns", "a labels file");
+        return new int[] {dims[0], dims[1], dims[2], type};
+    }
+
+    /** The labels header: the count. */
+    private static int labelHeader(IdxInput in) throws IOException {
+        int magic = readMagic(in, "0x00000801 (unsigned-byte labels)");
+        int type = magic >> 8;
+        if (type != UBYTE) {
+            throw in.error("unsupported type code 0x%02X (%s) for labels, expected 0x08 (unsigned byte)",
+                    type, typeName(type));
+        }
+        return readDims(in, magic & 0xFF, 1, "labels", "an images file")[0];
+    }
+
+    /**
+     * A range of records of one IDX file (images or labels), for readers that each take a part of
+     * it, as Spark executors do: the header is checked and the stream positioned at the range's
+     * first record; values come out as {@link #readDir} gives them (unsigned bytes scaled to
+     * [0,1] for images, as they are for labels; float32 must be finite).
+     */
+    public static final class Records implements Closeable {
+        private final IdxInput in;
+        private final int type;
+        private final int count;
+        private final int recordValues;
+        private final String what;
+        private long next;
+
+        private Records(IdxInput in, int type, int count, int recordValues, String what, long first) throws IOException {
+            this.in = in;
+            this.type = type;
+            this.count = count;
+            this.recordValues = recordValues;
+            this.what = what;
+            if (first < 0 || first > count) {
+                throw new IllegalArgumentException("first record " + first + " outside 0.." + count);
+            }
+            in.skip(first * recordValues * (type == UBYTE ? 1 : 4), what + " at index " + first);
+            this.next = first;
+        }
+
+        /** Images from record {@code first} on; takes over {@code stream}. */
+        public static Records images(InputStream stream, String file, long first) throws IOException {
+            IdxInput in = IdxInput.open(stream, file);
+            try {
+                int[] h = imageHeader(in);
+                long values = (long) h[1] * h[2];
+                if (values > MAX_ARRAY) {
+                    throw in.error("images of %d x %d values are too large to hold in one array", h[1], h[2]);
+                }
+                return new Records(in, h[3], h[0], (int) values, "image", first);
+            } catch (IOException | RuntimeException e) {
+                in.close();
+                throw e;
+            }
+        }
+
+        /** Labels from record {@code first} on; takes over {@code stream}. */
+        public static Records labels(InputStream stream, String file, long first) throws IOException {
+            IdxInput in = IdxInput.open(stream, file);
+            try {
+                return new Records(in, UBYTE, labelHeader(in), 1, "label", first);
+            } catch (IOException | RuntimeException e) {
+                in.close();
+                throw e;
+            }
+        }
+
+        /** Records in the file, from its header. */
+        public int count() {
+            return count;
+        }
+
+        /** Bytes per value: 1 for unsigned bytes, 4 for float32. */
+        public int valueBytes() {
+            return type == UBYTE ? 1 : 4;
+        }
+
+        /** Values per record (rows x columns of an image, 1 for a label). */
+        public int recordValues() {
+            return recordValues;
+        }
+
+        /** Reads the next {@code n} records into {@code out} from offset 0. */
+        public void read(float[] out, int n) throws IOException {
+            if (next + n > count) {
+                throw new IllegalArgumentException("records " + next + ".." + (next + n - 1) + " outside the " + count + " of the file");
+            }
+            int valueBytes = type == UBYTE ? 1 : 4;
+            byte[] record = new byte[recordValues * valueBytes];
+            for (int r = 0; r < n; r++, next++) {
+                int got = in.read(record, record.length);
+                if (got < record.length) {
+                    throw in.error("truncated data: %s at index %d (record %d of %d) has only %d of %d bytes; data ends at %s",
+                            what, next, next + 1, count, got, record.length, in.where());
+                }
+                int at = r * recordValues;
+                if (type == UBYTE) {
+                    for (int k = 0; k < recordValues; k++) {
+                        out[at + k] = what.equals("label") ? record[k] & 0xFF : (record[k] & 0xFF) / 255f;
+                    }
+                } else {
+                    ByteBuffer.wrap(record).asFloatBuffer().get(out, at, recordValues);
+                    for (int k = 0; k < recordValues; k++) {
+                        if (!Float.isFinite(out[at + k])) {
+                            throw in.error("%s at index %d, pixel %d is %s; values must be finite", what, next, k, out[at + k]);
+                        }
+                    }
+                }
+            }
+        }
+
+        /** After the last record: nothing may follow. */
+        public void requireEnd() throws IOException {
+            in.requireEnd(count, what + "s");
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 
@@ -227,12 +348,12 @@ public final class IdxReader {
 
     /** The decoded byte stream of one file, tracking the offset for error messages. */
     private static final class IdxInput implements Closeable {
-        private final Path file;
+        private final String file;
         private final InputStream in;
         private final boolean gzipped;
         private long offset;
 
-        private IdxInput(Path file, InputStream in, boolean gzipped) {
+        private IdxInput(String file, InputStream in, boolean gzipped) {
             this.file = file;
             this.in = in;
             this.gzipped = gzipped;
@@ -241,11 +362,17 @@ public final class IdxReader {
         static IdxInput open(Path file) throws IOException {
             InputStream raw;
             try {
-                raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+                raw = Files.newInputStream(file);
             } catch (NoSuchFileException e) {
                 throw new NoSuchFileException(file.toString(), null, "no such file (relative paths are"
                         + " resolved against " + Path.of("").toAbsolutePath() + ")");
             }
+            return open(raw, file.toString());
+        }
+
+        /** Takes over {@code stream} (closed on failure), decoding gzip when the data start like it. */
+        static IdxInput open(InputStream stream, String file) throws IOException {
+            InputStream raw = new BufferedInputStream(stream, 1 << 16);
             try {
                 raw.mark(2);
                 boolean gzipped = raw.read() == 0x1f && raw.read() == 0x8b;
@@ -293,6 +420,18 @@ public final class IdxReader {
 
         String where() {
             return (gzipped ? "decompressed byte offset " : "byte offset ") + offset;
+        }
+
+        /** Skips {@code n} decoded bytes (a seek on an uncompressed file). */
+        void skip(long n, String what) throws IOException {
+            try {
+                in.skipNBytes(n);
+                offset += n;
+            } catch (EOFException e) {
+                throw error("truncated data: %s lies beyond the end of the data", what);
+            } catch (ZipException e) {
+                throw corrupt(e);
+            }
         }
 
         MalformedDataException error(String format, Object... args) {

@@ -18,7 +18,16 @@ public class MalformedDataException extends IOException {
         super(file + ": " + problem);
     }
 
+    /** For a file named by a string (a Hadoop path, say). */
+    public MalformedDataException(String file, String problem) {
+        super(file + ": " + problem);
+    }
+
     public MalformedDataException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause);
+    }
+
+    public MalformedDataException(String file, String problem, Throwable cause) {
         super(file + ": " + problem, cause);
     }
 }

@@ -276,12 +276,34 @@ public final class Shards {
         ShardLayout layout = new ShardLayout(total, partitions, config.get(TrainConfig.SEED),
                 ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), featureSize));
         int f = featureSize;
-        JavaRDD<ShardBlock> rdd = kept
-                .mapPartitionsWithIndex((p, it) -> placed(layout, firstId[p], it, f, check), true)
-                .mapToPair(t -> t)
+        JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> numbered =
+                kept.mapPartitionsWithIndex((p, it) -> numbered(firstId[p], it, f, check), true);
+        return packed(numbered, layout, f, "sparknn blocks of " + check.source(), config, dropped);
+    }
+
+    /**
+     * Shards a split of an IDX directory ("train", "test") that the executors read (see
+     * {@link IdxSource}); with {@code loss} set, labels must suit a model with that loss and
+     * {@code outputs} outputs. Ids are record indices.
+     */
+    public static Shards fromIdx(JavaSparkContext sc, String dir, String split, int partitions, TrainConfig config,
+                                 org.sparknn.nn.LossKind loss, int outputs) throws java.io.IOException {
+        IdxSource source = IdxSource.find(sc.hadoopConfiguration(), dir, split);
+        requirePartitions(partitions, source.count(), source.source());
+        int f = source.featureSize();
+        ShardLayout layout = new ShardLayout(source.count(), partitions, config.get(TrainConfig.SEED),
+                ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), f));
+        int ranges = (int) Math.max(sc.defaultParallelism(), (long) source.count() * f / (4L << 20) + 1);
+        return packed(source.rows(sc, ranges, loss, outputs), layout, f, "sparknn blocks of " + source.source(), config, 0);
+    }
+
+    /** Rows (id, (features, label)) placed by one shuffle into their blocks' slots, then cached. */
+    private static Shards packed(JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> rows, ShardLayout layout, int f, String name,
+                                 TrainConfig config, long dropped) {
+        JavaRDD<ShardBlock> rdd = rows.mapToPair(t -> new Tuple2<>(layout.locate(t._1()), t))
                 .partitionBy(new BlockPartitioner(layout.totalBlocks()))
                 .mapPartitionsWithIndex((g, it) -> List.of(pack(layout, g, f, it)).iterator(), true);
-        return materialize(rdd, "sparknn blocks of " + check.source(), layout, config, featureSize, dropped, List.of());
+        return materialize(rdd, name, layout, config, f, dropped, List.of());
     }
 
     /** The rows of a partition as they pass the check; a dropped row becomes (null, null). */
@@ -306,9 +328,9 @@ public final class Shards {
         };
     }
 
-    /** Kept rows numbered from {@code firstId} on, keyed by (global block) << 32 | slot. */
-    private static Iterator<Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>>> placed(
-            ShardLayout layout, long firstId, Iterator<Tuple2<float[], Float>> rows, int featureSize, RowCheck check) {
+    /** Kept rows numbered from {@code firstId} on: (id, row); dropped rows are skipped. */
+    private static Iterator<Tuple2<Long, Tuple2<float[], Float>>> numbered(
+            long firstId, Iterator<Tuple2<float[], Float>> rows, int featureSize, RowCheck check) {
         long[] next = {firstId};
         return new Iterator<>() {
             private Tuple2<float[], Float> ahead = advance();
@@ -329,7 +351,7 @@ public final class Shards {
             }
 
             @Override
-            public Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>> next() {
+            public Tuple2<Long, Tuple2<float[], Float>> next() {
                 Tuple2<float[], Float> r = ahead;
                 ahead = advance();
                 long id = next[0]++;
@@ -337,7 +359,7 @@ public final class Shards {
                     throw new IllegalArgumentException("row " + id + " of " + check.source() + " has " + r._1().length
                             + " features, others have " + featureSize + "; all rows need the same size");
                 }
-                return new Tuple2<>(layout.locate(id), new Tuple2<>(id, r));
+                return new Tuple2<>(id, r);
             }
         };
     }

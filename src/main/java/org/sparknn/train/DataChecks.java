@@ -8,15 +8,30 @@ public final class DataChecks {
     private DataChecks() {}
 
     /** Feature count, finite features, one target per sample, and targets valid for the model's loss. */
+    /** Data sets hold one label per sample; a loss with several targets per sample cannot use them. */
+    public static void requireOneLabelPerSample(Network net) {
+        if (net.labelWidth() != 1) {
+            throw new IllegalArgumentException("loss " + net.spec().loss() + " with " + net.outputSize()
+                    + " outputs needs that many targets per sample; data sets hold one label per sample, so the model needs one output");
+        }
+    }
+
+    /** What is wrong with label {@code y} for a model with this loss and these outputs, or null. */
+    public static String labelProblem(org.sparknn.nn.LossKind loss, int outputs, float y) {
+        return switch (loss) {
+            case SOFTMAX_CROSS_ENTROPY -> y == (int) y && y >= 0 && y < outputs ? null
+                    : "is not a class index of the model's " + outputs + " classes (0.." + (outputs - 1) + ")";
+            case BINARY_CROSS_ENTROPY -> y >= 0 && y <= 1 ? null : "is outside [0, 1]";
+            case MSE, MAE -> Float.isFinite(y) ? null : "is not a finite number";
+        };
+    }
+
     public static void requireCompatible(Network net, Dataset data, String role) {
         if (data.featureSize() != net.inputSize()) {
             throw new IllegalArgumentException(role + " data (" + data.source() + ") has " + data.featureSize()
                     + " features per sample, the model expects " + net.inputSize());
         }
-        if (net.labelWidth() != 1) {
-            throw new IllegalArgumentException("loss " + net.spec().loss() + " with " + net.outputSize()
-                    + " outputs needs that many targets per sample; data sets hold one label per sample, so the model needs one output");
-        }
+        requireOneLabelPerSample(net);
         float[] x = data.features();
         int f = data.featureSize();
         for (int i = 0; i < x.length; i++) {
@@ -29,12 +44,7 @@ public final class DataChecks {
         int k = net.outputSize();
         for (int i = 0; i < data.size(); i++) {
             float y = labels[i];
-            String problem = switch (net.spec().loss()) {
-                case SOFTMAX_CROSS_ENTROPY -> y == (int) y && y >= 0 && y < k ? null
-                        : "is not a class index of the model's " + k + " classes (0.." + (k - 1) + ")";
-                case BINARY_CROSS_ENTROPY -> y >= 0 && y <= 1 ? null : "is outside [0, 1]";
-                case MSE, MAE -> Float.isFinite(y) ? null : "is not a finite number";
-            };
+            String problem = labelProblem(net.spec().loss(), k, y);
             if (problem != null) {
                 throw new IllegalArgumentException(role + " data (" + data.source() + "): label of sample " + i
                         + " is " + y + ", which " + problem);
