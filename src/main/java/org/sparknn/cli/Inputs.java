@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** Reads the data a job names: IDX directories on the driver, LibSVM and Parquet through Spark. */
+/** Reads the data a job names: IDX directories, LibSVM and Parquet, all through Spark's executors. */
 public final class Inputs {
     private Inputs() {}
 
@@ -35,13 +35,22 @@ public final class Inputs {
      */
     static org.apache.spark.sql.Dataset<Row> frame(SparkSession spark, String format, String path, String split,
                                                    int features, String bound) throws IOException {
+        return frame(spark, format, path, split, features, bound, true);
+    }
+
+    /**
+     * LibSVM or Parquet input with columns label and features, and id when {@code ids} (numbering
+     * the rows costs a pass over the input, which training does not need).
+     */
+    static org.apache.spark.sql.Dataset<Row> frame(SparkSession spark, String format, String path, String split,
+                                                   int features, String bound, boolean ids) throws IOException {
         requireExists(spark, path);
         switch (format) {
             case "idx" -> {
-                return frame(spark, idx(path, split));
+                return org.sparknn.spark.IdxSource.frame(spark, path, split);
             }
             case "libsvm" -> {
-                return LibSvmReader.read(spark, path, features, bound);
+                return LibSvmReader.read(spark, path, features, bound, ids);
             }
             case "parquet" -> {
                 org.apache.spark.sql.Dataset<Row> df = spark.read().parquet(path);
@@ -50,7 +59,7 @@ public final class Inputs {
                         throw new IllegalArgumentException(path + ": no column '" + col + "'; found " + Arrays.toString(df.columns()));
                     }
                 }
-                return withPositions(df.select("label", "features"));
+                return ids ? withPositions(df.select("label", "features")) : df.select("label", "features");
             }
             default -> throw new IllegalArgumentException("data format must be one of " + JobConfig.FORMATS + ", got '" + format + "'");
         }

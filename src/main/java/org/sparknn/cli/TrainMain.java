@@ -101,7 +101,8 @@ public final class TrainMain {
         System.out.println(job.render().indent(2).stripTrailing());
         System.out.println("parameters: " + net.store().size());
 
-        TrainingListener listener = m -> System.out.println(m.toLine());
+        TrainingListener listener = job.training().get(TrainConfig.PROGRESS) ? m -> System.out.println(m.toLine())
+                : TrainingListener.silent();
         TrainingResult result;
         if (job.data().format().equals("idx") && singleJvm) {
             Dataset train = Inputs.idx(job.data().train(), "train");
@@ -136,10 +137,11 @@ public final class TrainMain {
             result = distributed(sc, job, net, workers, trainShards, testShards, listener);
         } else {
             String bound = "data.features=" + job.data().features();
+            long t0 = System.nanoTime();
             org.apache.spark.sql.Dataset<Row> train = Inputs.frame(spark, job.data().format(), job.data().train(), "train",
-                    job.data().features(), bound);
+                    job.data().features(), bound, false);
             org.apache.spark.sql.Dataset<Row> test = Inputs.frame(spark, job.data().format(), job.data().test(), "test",
-                    job.data().features(), bound);
+                    job.data().features(), bound, false);
             System.out.println("data: " + job.data().format() + " " + job.data().train() + " (train), " + job.data().test() + " (test)");
             int classes = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY ? net.outputSize() : 0;
             boolean drop = job.training().get(TrainConfig.DROP_NON_FINITE_ROWS);
@@ -151,6 +153,9 @@ public final class TrainMain {
                 trainShards.release();
                 throw e;
             }
+            System.out.printf(Locale.ROOT, "data: %d training and %d test samples of %d features, read once and packed by the "
+                    + "executors in %.1fs: %s%n", trainShards.totalRows(), testShards.totalRows(), trainShards.featureSize(),
+                    (System.nanoTime() - t0) / 1e9, trainShards.layout());
             result = distributed(sc, job, net, workers, trainShards, testShards, listener);
         }
 
@@ -188,6 +193,9 @@ public final class TrainMain {
         System.out.printf(Locale.ROOT, "final: test accuracy %.4f  test loss %.4f  (BN population: %s)  %.1fs  %,.0f samples/s  train loss %.4f%n",
                 result.finalValidation().accuracy(), result.finalValidation().loss(), bnPopulation,
                 result.seconds(), result.samplesPerSecond(), last.trainLoss());
+        if (!result.phases().isEmpty()) {
+            System.out.println("time outside the training steps: " + result.phasesLine());
+        }
         System.out.println("model, metrics, charts and summary written to " + output.target());
         return result;
     }

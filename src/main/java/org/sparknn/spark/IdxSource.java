@@ -28,7 +28,7 @@ import java.util.NoSuchElementException;
  * seeks to its range of records and reads it. A gzipped file cannot be entered in the middle, so
  * one task reads it whole. Row ids are record indices.
  */
-final class IdxSource implements Serializable {
+public final class IdxSource implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final int HEADER_IMAGES = 16;
     private static final int HEADER_LABELS = 8;
@@ -78,6 +78,30 @@ final class IdxSource implements Serializable {
             requireLength(fs, labels, HEADER_LABELS + (long) count, count, "labels");
         }
         return new IdxSource(images.toString(), labels.toString(), count, values, !gzipped);
+    }
+
+    /**
+     * A DataFrame with columns id (the record index), label and features (a dense vector), read
+     * by the executors, as the evaluate and predict jobs take their input.
+     */
+    public static org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame(org.apache.spark.sql.SparkSession spark,
+                                                                            String dir, String split) throws IOException {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        IdxSource source = find(sc.hadoopConfiguration(), dir, split);
+        int ranges = (int) Math.max(sc.defaultParallelism(), (long) source.count * source.featureSize / (4L << 20) + 1);
+        JavaRDD<org.apache.spark.sql.Row> rows = source.rows(sc, ranges, null, 0).map(t -> {
+            float[] x = t._2()._1();
+            double[] d = new double[x.length];
+            for (int i = 0; i < x.length; i++) {
+                d[i] = x[i];
+            }
+            return org.apache.spark.sql.RowFactory.create(t._1(), (double) t._2()._2(), org.apache.spark.ml.linalg.Vectors.dense(d));
+        });
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("id", org.apache.spark.sql.types.DataTypes.LongType)
+                .add("label", org.apache.spark.sql.types.DataTypes.DoubleType)
+                .add("features", org.apache.spark.ml.linalg.SQLDataTypes.VectorType());
+        return spark.createDataFrame(rows, schema);
     }
 
     int count() {

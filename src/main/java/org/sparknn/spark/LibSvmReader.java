@@ -66,6 +66,11 @@ public final class LibSvmReader implements Serializable {
      * in the input, with a first pass over it.
      */
     public static Dataset<Row> read(SparkSession spark, String path, int features, String bound) throws IOException {
+        return read(spark, path, features, bound, true);
+    }
+
+    /** {@link #read(SparkSession, String, int, String)}; without {@code ids} there is no id column (and no pass to number the rows). */
+    public static Dataset<Row> read(SparkSession spark, String path, int features, String bound, boolean ids) throws IOException {
         Configuration conf = spark.sparkContext().hadoopConfiguration();
         Path root = new Path(path);
         FileSystem fs = root.getFileSystem(conf);
@@ -97,12 +102,15 @@ public final class LibSvmReader implements Serializable {
                     .map(LibSvmLine::maxIndex).fold(0, Math::max);
         }
         int n = size;
-        JavaRDD<Row> rows = text.mapPartitionsWithInputSplit((split, it) -> first.parse((FileSplit) split, it), true)
-                .zipWithIndex()
+        JavaRDD<LibSvmLine> lines = text.mapPartitionsWithInputSplit((split, it) -> first.parse((FileSplit) split, it), true);
+        StructType schema = new StructType().add("label", DataTypes.DoubleType).add("features", SQLDataTypes.VectorType());
+        if (!ids) {
+            return spark.createDataFrame(lines.map(l -> RowFactory.create(l.label(), Vectors.sparse(n, l.indices(), l.values()))), schema);
+        }
+        JavaRDD<Row> rows = lines.zipWithIndex()
                 .map(t -> RowFactory.create(t._2(), t._1().label(), Vectors.sparse(n, t._1().indices(), t._1().values())));
-        StructType schema = new StructType().add("id", DataTypes.LongType).add("label", DataTypes.DoubleType)
-                .add("features", SQLDataTypes.VectorType());
-        return spark.createDataFrame(rows, schema);
+        return spark.createDataFrame(rows, new StructType().add("id", DataTypes.LongType).add(schema.apply("label"))
+                .add(schema.apply("features")));
     }
 
     /** The rows of one split, parsed as they are read; errors name the file and line. */

@@ -19,10 +19,12 @@ public record EpochMetrics(int epoch, long step, double trainLoss, double trainA
                 num(learningRate), num(samplesPerSecond), num(elapsedSeconds), num(etaSeconds), num(weightSparsity));
     }
 
+    /** One line for the console; figures that do not exist (no validation set) are left out. */
     public String toLine() {
-        return String.format(java.util.Locale.ROOT,
-                "epoch %3d  step %6d  loss %.4f  train acc %.4f  val loss %.4f  val acc %.4f  lr %.2e  %,.0f samples/s  elapsed %.1fs  ETA %.1fs",
-                epoch, step, trainLoss, trainAccuracy, validationLoss, validationAccuracy, learningRate,
+        String validation = Double.isNaN(validationLoss) ? ""
+                : String.format(java.util.Locale.ROOT, "  val loss %.4f  val acc %.4f", validationLoss, validationAccuracy);
+        return String.format(java.util.Locale.ROOT, "epoch %3d  step %6d  loss %.4f  train acc %.4f%s  lr %.2e  %,.0f samples/s  "
+                        + "elapsed %.1fs  ETA %.1fs", epoch, step, trainLoss, trainAccuracy, validation, learningRate,
                 samplesPerSecond, elapsedSeconds, etaSeconds);
     }
 

@@ -114,6 +114,8 @@ public final class TrainConfig implements Serializable {
     public static final Setting<ShardStorage> SHARD_STORAGE = add(choiceSetting("shardStorage", ShardStorage.MEMORY_AND_DISK,
             "where executors cache shard blocks: memory_and_disk (spill what does not fit), memory_and_disk_ser "
                     + "(serialized: smaller, slower to read), memory (evicted blocks are rebuilt from the input) or disk"));
+    public static final Setting<Boolean> PROGRESS = add(booleanSetting("progress", true,
+            "print one line per epoch (loss, accuracy, samples/s) and where the time went to standard output"));
     public static final Setting<Long> SEED = add(longSetting("seed", 42,
             "seed of initialization, sharding, shuffling and dropout masks"));
     public static final Setting<BnPopulationMode> BN_POPULATION = add(choiceSetting("bnPopulation", BnPopulationMode.EXACT,

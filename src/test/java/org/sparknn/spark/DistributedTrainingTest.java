@@ -34,7 +34,7 @@ class DistributedTrainingTest {
     }
 
     private static Network fit(ModelSpec spec, Dataset data, int partitions, TrainConfig config) {
-        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, config.get(TrainConfig.SEED));
+        Shards shards = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, config);
         try {
             Network net = Network.create(spec, config.get(TrainConfig.SEED));
             SparkTrainer.fit(shards, null, net, config, TrainingListener.silent());
@@ -124,6 +124,29 @@ class DistributedTrainingTest {
         } finally {
             four.stop();
         }
+    }
+
+    @Test
+    void shardsOfManyBlocksOnDiskTrainLikeBlocksInMemoryAndLikeTheReference() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 900);
+        TrainConfig config = TrainConfig.defaults().with("exchange", "driver").with("epochs", 2).with("batchSize", 64)
+                .with("seed", 5).with("blockRows", 100);
+        // one shard of 9 blocks: the reference trainer visits the blocks as the cached shard does
+        Network reference = Network.create(SPEC, 5);
+        ReferenceTrainer.fit(reference, data, null, config, TrainingListener.silent());
+        Network onDisk = fit(data, 1, config.with("shardStorage", "disk"));
+        assertArrayEquals(reference.store().values(), onDisk.store().values(), 0f);
+        assertArrayEquals(reference.store().state(), onDisk.store().state(), 0f);
+        // two shards of 5 blocks each: where Spark keeps the blocks and which exchange runs change nothing
+        Network driverOnDisk = fit(data, 2, config.with("shardStorage", "disk"));
+        Network allReduceSerialized = fit(data, 2, config.with("shardStorage", "memory_and_disk_ser").with("exchange", "allreduce"));
+        Network inMemory = fit(data, 2, config.with("shardStorage", "memory"));
+        assertArrayEquals(driverOnDisk.store().values(), allReduceSerialized.store().values(), 0f);
+        assertArrayEquals(driverOnDisk.store().values(), inMemory.store().values(), 0f);
+        assertArrayEquals(driverOnDisk.store().state(), allReduceSerialized.store().state(), 0f);
+        // the block size is part of the visiting order
+        Network oneBlock = fit(data, 2, config.with("blockRows", 0));
+        assertFalse(java.util.Arrays.equals(driverOnDisk.store().values(), oneBlock.store().values()));
     }
 
     @Test

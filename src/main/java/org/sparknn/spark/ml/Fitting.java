@@ -44,6 +44,14 @@ final class Fitting {
         return spec;
     }
 
+    /** Progress goes to standard output (as the train job prints it) unless the progress param is off, and to the log. */
+    private static void say(boolean progress, String line) {
+        if (progress) {
+            System.out.println(line);
+        }
+        LOG.info(line);
+    }
+
     /** Trains on the features/label columns of a DataFrame, data-parallel on its Spark session. */
     static TrainedNetwork train(Dataset<?> data, String featuresCol, String labelCol, NeuralNetParams<?> p,
                                 int outputs, LossKind loss) {
@@ -51,6 +59,8 @@ final class Fitting {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
         int workers = SparkTrainer.workers(config, sc);
         long seed = config.get(TrainConfig.SEED);
+        boolean progress = config.get(TrainConfig.PROGRESS);
+        long t0 = System.nanoTime();
         Shards shards = Shards.fromDataFrame(data.toDF(), workers, config, new RowCheck("the training DataFrame", featuresCol,
                 labelCol, loss == LossKind.SOFTMAX_CROSS_ENTROPY ? outputs : 0, config.get(TrainConfig.DROP_NON_FINITE_ROWS)));
         if (config.get(TrainConfig.DROP_NON_FINITE_ROWS)) {
@@ -59,8 +69,12 @@ final class Fitting {
         try {
             ModelSpec spec = spec(p, shards.featureSize(), outputs, loss);
             Network net = Network.create(spec, seed);
-            LOG.info("sparknn: training {} parameters with {} workers on {} rows", net.store().size(), workers, shards.totalRows());
-            TrainingResult result = SparkTrainer.fit(shards, null, net, config, m -> LOG.info("sparknn: {}", m.toLine())).training();
+            say(progress, String.format(java.util.Locale.ROOT, "sparknn: training %,d parameters with %d workers on %,d rows of %d "
+                    + "features, read once and packed in %.1fs (%s)", net.store().size(), workers, shards.totalRows(),
+                    shards.featureSize(), (System.nanoTime() - t0) / 1e9, shards.layout()));
+            TrainingResult result = SparkTrainer.fit(shards, null, net, config, m -> say(progress, "sparknn: " + m.toLine())).training();
+            say(progress, String.format(java.util.Locale.ROOT, "sparknn: trained in %.1fs, %,.0f samples/s%s", result.seconds(),
+                    result.samplesPerSecond(), result.phases().isEmpty() ? "" : "; " + result.phasesLine()));
             Map<String, Object> summary = new LinkedHashMap<>(result.summary());
             summary.put("workers", workers);
             summary.put("trainingRows", shards.totalRows());
