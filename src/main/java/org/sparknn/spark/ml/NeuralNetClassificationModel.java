@@ -3,17 +3,23 @@ package org.sparknn.spark.ml;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
-import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A trained sparknn classifier: rawPrediction holds the logits, probability their softmax.
+ * {@code transform} scores in batches ({@link BatchScorer}) with Spark's column rules.
  * {@code write().save(path)} stores Spark's param metadata and sparknn's model files
  * ({@link ModelFiles}); {@code NeuralNetClassificationModel.load(path)} reads them back.
  */
@@ -94,12 +100,54 @@ public class NeuralNetClassificationModel
 
     @Override
     public Vector predictRaw(Vector features) {
-        float[] logits = network.logits(features.toArray());
+        return rawVector(network.logits(features.toArray()), 0);
+    }
+
+    private DenseVector rawVector(float[] logits, int offset) {
         double[] raw = new double[numClasses];
         for (int i = 0; i < numClasses; i++) {
-            raw[i] = logits[i];
+            raw[i] = logits[offset + i];
         }
-        return Vectors.dense(raw);
+        return new DenseVector(raw);
+    }
+
+    /**
+     * Spark's ProbabilisticClassificationModel.transform, batched: the same checks and columns
+     * (each only when its column param is non-empty), computed the same way from the logits.
+     */
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType schema = transformSchema(dataset.schema(), true);
+        if (isDefined(thresholds()) && getThresholds().length != numClasses) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".transform() called with non-matching numClasses and "
+                    + "thresholds.length. numClasses=" + numClasses + ", but thresholds has length " + getThresholds().length);
+        }
+        boolean raw = !getRawPredictionCol().isEmpty();
+        boolean probability = !getProbabilityCol().isEmpty();
+        boolean prediction = !getPredictionCol().isEmpty();
+        List<String> added = Stream.of(getRawPredictionCol(), getProbabilityCol(), getPredictionCol()).filter(c -> !c.isEmpty()).toList();
+        if (added.isEmpty()) {
+            logWarning(() -> uid() + ": transform() does nothing because no output columns were set.");
+            return dataset.toDF();
+        }
+        return BatchScorer.score(dataset, schema, added, network, getFeaturesCol(), true,
+                (logits, offset) -> columns(rawVector(logits, offset), raw, probability, prediction));
+    }
+
+    /** One row's new columns; the prediction comes from the column Spark would take it from. */
+    private Object[] columns(DenseVector raw, boolean withRaw, boolean withProbability, boolean withPrediction) {
+        Vector probability = withProbability ? raw2probability(raw) : null;
+        List<Object> values = new ArrayList<>(3);
+        if (withRaw) {
+            values.add(raw);
+        }
+        if (withProbability) {
+            values.add(probability);
+        }
+        if (withPrediction) {
+            values.add(withRaw || !withProbability ? raw2prediction(raw) : probability2prediction(probability));
+        }
+        return values.toArray();
     }
 
     @Override

@@ -7,10 +7,16 @@ import org.apache.spark.ml.regression.RegressionModel;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
+import java.util.List;
 import java.util.Map;
 
-/** A trained sparknn regressor; saved and loaded like {@link NeuralNetClassificationModel}. */
+/**
+ * A trained sparknn regressor; saved and loaded like {@link NeuralNetClassificationModel}, and
+ * scoring in batches ({@link BatchScorer}) as it does.
+ */
 public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetRegressionModel>
         implements NeuralNetParams<NeuralNetRegressionModel>, MLWritable {
     private static final long serialVersionUID = 1L;
@@ -85,6 +91,13 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
     @Override
     public double predict(Vector features) {
         return network.outputs(features.toArray())[0];
+    }
+
+    /** Called by Spark's transform when the prediction column is wanted. */
+    @Override
+    public Dataset<Row> transformImpl(Dataset<?> dataset) {
+        return BatchScorer.score(dataset, transformSchema(dataset.schema()), List.of(getPredictionCol()), network,
+                getFeaturesCol(), false, (outputs, offset) -> new Object[] {(double) outputs[offset]});
     }
 
     @Override

@@ -1,0 +1,149 @@
+package org.sparknn.spark.ml;
+
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.linalg.DenseVector;
+import org.apache.spark.ml.linalg.SparseVector;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
+import org.sparknn.nn.Network;
+import org.sparknn.nn.Pass;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * How the models score a data set: each partition in batches of up to {@link #BATCH} rows, one
+ * forward pass per batch, so each dense layer is one GEMM instead of one matrix-vector product
+ * per row as Spark's per-row UDFs would run it (about 4x the rows/s of the bundled network).
+ * Every input column and the row order within partitions are kept; the new columns follow.
+ *
+ * <p>A row's result equals the per-row API's ({@link TrainedNetwork#logits}) up to float
+ * rounding only: the BLAS orders a dot product's sum by the batch's size and the row's place in
+ * it. The same partitioning and BLAS give the same results on every run.
+ */
+final class BatchScorer implements MapPartitionsFunction<Row, Row> {
+    private static final long serialVersionUID = 1L;
+    /** Rows per forward pass: large enough for GEMM's speed, small enough to stay in cache. */
+    static final int BATCH = 256;
+
+    /** The new columns' values of one row, from its slice of the network's result. */
+    interface Columns extends Serializable {
+        Object[] values(float[] result, int offset);
+    }
+
+    private final TrainedNetwork network;
+    private final String featuresCol;
+    private final int featuresIndex;
+    private final boolean logits;
+    private final Columns columns;
+
+    private BatchScorer(TrainedNetwork network, String featuresCol, int featuresIndex, boolean logits, Columns columns) {
+        this.network = network;
+        this.featuresCol = featuresCol;
+        this.featuresIndex = featuresIndex;
+        this.logits = logits;
+        this.columns = columns;
+    }
+
+    /**
+     * {@code input} with the {@code added} columns, typed as in {@code schema} (the model's
+     * transformSchema, whose fields carry the ML attributes) and valued by {@code columns} from
+     * the network's logits ({@code logits}) or outputs.
+     */
+    static Dataset<Row> score(Dataset<?> input, StructType schema, List<String> added, TrainedNetwork network,
+                              String featuresCol, boolean logits, Columns columns) {
+        StructType out = input.schema();
+        for (String name : added) {
+            out = out.add(schema.apply(name));
+        }
+        BatchScorer scorer = new BatchScorer(network, featuresCol, input.schema().fieldIndex(featuresCol), logits, columns);
+        // the row encoder drops field metadata (the ML attributes); to(out) puts it back
+        return input.toDF().mapPartitions(scorer, Encoders.row(out)).to(out);
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+        Network net = network.network();
+        int size = net.inputSize();
+        int outputs = net.outputSize();
+        float[] x = new float[BATCH * size];
+        Row[] scored = new Row[BATCH];
+        return new Iterator<>() {
+            private int count;
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                if (next == count && rows.hasNext()) {
+                    scoreBatch();
+                }
+                return next < count;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return scored[next++];
+            }
+
+            private void scoreBatch() {
+                Row[] batch = new Row[BATCH];
+                count = 0;
+                next = 0;
+                while (count < BATCH && rows.hasNext()) {
+                    batch[count] = rows.next();
+                    pack(batch[count], x, count * size, size);
+                    count++;
+                }
+                float[] out = net.forward(x, count, Pass.inference());
+                float[] result = logits ? net.logits() : out;
+                for (int r = 0; r < count; r++) {
+                    scored[r] = extend(batch[r], columns.values(result, r * outputs));
+                }
+            }
+        };
+    }
+
+    private static Row extend(Row row, Object[] added) {
+        Object[] values = new Object[row.length() + added.length];
+        for (int i = 0; i < row.length(); i++) {
+            values[i] = row.get(i);
+        }
+        System.arraycopy(added, 0, values, row.length(), added.length);
+        return RowFactory.create(values);
+    }
+
+    /** Writes the row's features as floats into x[offset, offset + size). */
+    private void pack(Row row, float[] x, int offset, int size) {
+        Vector v = (Vector) row.get(featuresIndex);
+        if (v == null) {
+            throw new IllegalArgumentException("column '" + featuresCol + "' holds a null; every row to score needs a features vector");
+        }
+        if (v.size() != size) {
+            throw new IllegalArgumentException("column '" + featuresCol + "' holds a vector of size " + v.size()
+                    + "; the model expects size " + size);
+        }
+        if (v instanceof SparseVector s) {
+            Arrays.fill(x, offset, offset + size, 0f);
+            int[] indices = s.indices();
+            double[] values = s.values();
+            for (int k = 0; k < indices.length; k++) {
+                x[offset + indices[k]] = (float) values[k];
+            }
+        } else {
+            double[] values = ((DenseVector) v).values();
+            for (int j = 0; j < size; j++) {
+                x[offset + j] = (float) values[j];
+            }
+        }
+    }
+}
