@@ -33,15 +33,20 @@ public final class IdxSource implements Serializable {
     private static final int HEADER_IMAGES = 16;
     private static final int HEADER_LABELS = 8;
 
-    private final String images;
+    private final String images; // as the user named them, for messages
     private final String labels;
+    private final String imagesUri; // qualified: executors may run in another directory
+    private final String labelsUri;
     private final int count;
     private final int featureSize;
     private final boolean seekable;
 
-    private IdxSource(String images, String labels, int count, int featureSize, boolean seekable) {
+    private IdxSource(String images, String labels, String imagesUri, String labelsUri, int count, int featureSize,
+                      boolean seekable) {
         this.images = images;
         this.labels = labels;
+        this.imagesUri = imagesUri;
+        this.labelsUri = labelsUri;
         this.count = count;
         this.featureSize = featureSize;
         this.seekable = seekable;
@@ -77,7 +82,8 @@ public final class IdxSource implements Serializable {
             requireLength(fs, images, HEADER_IMAGES + (long) count * values * valueBytes, count, "images");
             requireLength(fs, labels, HEADER_LABELS + (long) count, count, "labels");
         }
-        return new IdxSource(images.toString(), labels.toString(), count, values, !gzipped);
+        return new IdxSource(images.toString(), labels.toString(), fs.makeQualified(images).toString(),
+                fs.makeQualified(labels).toString(), count, values, !gzipped);
     }
 
     /**
@@ -137,8 +143,8 @@ public final class IdxSource implements Serializable {
 
     private Iterator<Tuple2<Long, Tuple2<float[], Float>>> read(Configuration conf, long from, long to, LossKind loss,
                                                                int outputs) throws IOException {
-        Path x = new Path(images);
-        Path y = new Path(labels);
+        Path x = new Path(imagesUri);
+        Path y = new Path(labelsUri);
         IdxReader.Records xs = IdxReader.Records.images(open(x, conf), images, from);
         IdxReader.Records ys;
         try {

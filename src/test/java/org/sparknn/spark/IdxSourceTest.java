@@ -31,7 +31,7 @@ class IdxSourceTest {
     void executorsReadTheRecordsTheDriverReaderReads(@TempDir Path dir) throws IOException {
         for (boolean gzip : new boolean[] {false, true}) {
             Path d = Files.createDirectories(dir.resolve(gzip ? "gz" : "plain"));
-            write(d, gzip, N, 10, 0);
+            write(d, gzip, N, -1, 0);
             Dataset onDriver = IdxReader.readDir(d, "train");
             TrainConfig config = TrainConfig.defaults().with("seed", 4).with("blockRows", 90);
             Shards read = Shards.fromIdx(SparkTestSession.jsc(), d.toString(), "train", 3, config, LossKind.SOFTMAX_CROSS_ENTROPY, 10);
@@ -57,22 +57,22 @@ class IdxSourceTest {
     @Test
     void damagedFilesAndLabelsOutsideTheModelAreNamed(@TempDir Path dir) throws IOException {
         Path truncated = Files.createDirectories(dir.resolve("truncated"));
-        write(truncated, false, 50, 10, -1);
+        write(truncated, false, 50, -1, -1);
         MalformedDataException e = assertThrows(MalformedDataException.class, () -> Shards.fromIdx(SparkTestSession.jsc(),
                 truncated.toString(), "train", 2, TrainConfig.defaults(), null, 0));
         assertTrue(e.getMessage().startsWith(truncated.resolve("train-images-idx3-ubyte") + ": truncated data"), e.getMessage());
 
         Path trailing = Files.createDirectories(dir.resolve("trailing"));
-        write(trailing, true, 50, 10, 3);
+        write(trailing, true, 50, -1, 3);
         Throwable t = rootCause(assertThrows(Exception.class, () -> Shards.fromIdx(SparkTestSession.jsc(),
                 trailing.toString(), "train", 2, TrainConfig.defaults(), null, 0)));
         assertTrue(t.getMessage().contains("train-images-idx3-ubyte.gz: trailing data: 3 extra bytes"), t.getMessage());
 
         Path classes = Files.createDirectories(dir.resolve("classes"));
-        write(classes, false, 50, 12, 0);
+        write(classes, false, 50, 37, 0);
         t = rootCause(assertThrows(Exception.class, () -> Shards.fromIdx(SparkTestSession.jsc(), classes.toString(), "train", 2,
                 TrainConfig.defaults(), LossKind.SOFTMAX_CROSS_ENTROPY, 10)));
-        assertEquals(classes.resolve("train-labels-idx1-ubyte") + ": label at index 10 is 10.0, which is not a class index of "
+        assertEquals(classes.resolve("train-labels-idx1-ubyte") + ": label at index 37 is 10.0, which is not a class index of "
                 + "the model's 10 classes (0..9)", t.getMessage());
     }
 
@@ -83,8 +83,11 @@ class IdxSourceTest {
         return e;
     }
 
-    /** n images of SIDE x SIDE bytes and labels i % classes; extra > 0 appends bytes to the images, < 0 cuts them. */
-    private static void write(Path dir, boolean gzip, int n, int classes, int extra) throws IOException {
+    /**
+     * n images of SIDE x SIDE bytes and labels i % 10, except label 10 at {@code badLabel} (when
+     * >= 0); extra > 0 appends bytes to the images, < 0 cuts them.
+     */
+    private static void write(Path dir, boolean gzip, int n, int badLabel, int extra) throws IOException {
         ByteBuffer images = ByteBuffer.allocate(16 + n * SIDE * SIDE + Math.max(0, extra));
         images.putInt(0x00000803).putInt(n).putInt(SIDE).putInt(SIDE);
         for (int i = 0; i < n * SIDE * SIDE + Math.max(0, extra); i++) {
@@ -93,7 +96,7 @@ class IdxSourceTest {
         ByteBuffer labels = ByteBuffer.allocate(8 + n);
         labels.putInt(0x00000801).putInt(n);
         for (int i = 0; i < n; i++) {
-            labels.put((byte) (i % classes));
+            labels.put((byte) (i == badLabel ? 10 : i % 10));
         }
         byte[] x = Arrays.copyOf(images.array(), images.capacity() + Math.min(0, extra));
         String gz = gzip ? ".gz" : "";
