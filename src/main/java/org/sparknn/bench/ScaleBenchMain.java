@@ -21,8 +21,6 @@ import org.sparknn.tensor.CounterRng;
 import org.sparknn.train.TrainConfig;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -124,7 +122,7 @@ public final class ScaleBenchMain {
             }
             System.out.println("sparknn fit s: the whole fit, reading the generated input once and packing the shards included; "
                     + "train samples/s counts the training steps only. Peak heap: the largest heap in use in an executor JVM "
-                    + "during the fit (in local mode the one JVM, driver included).");
+                    + "during the fit, sampled every 20 ms (in local mode the one JVM, driver included).");
         } finally {
             spark.stop();
         }
@@ -171,7 +169,7 @@ public final class ScaleBenchMain {
         return rows / seconds;
     }
 
-    /** Largest heap in use on any executor since the last reset (sampled by the JVM's pool peaks). */
+    /** Largest heap in use on any executor JVM since the last reset. */
     private static double peakHeap(JavaSparkContext sc) {
         return onExecutors(sc, false).stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
@@ -181,26 +179,47 @@ public final class ScaleBenchMain {
         onExecutors(sc, true);
     }
 
-    /** One figure per task, tasks spread over the executors: the heap pools' summed peak use (or a reset). */
+    /** One figure per task, tasks spread over the executors: the JVM's sampled peak (or a reset that starts sampling). */
     private static List<Double> onExecutors(JavaSparkContext sc, boolean reset) {
         int tasks = 4 * sc.defaultParallelism();
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < tasks; i++) {
             ids.add(i);
         }
-        return sc.parallelize(ids, tasks).map(i -> {
-            double peak = 0;
-            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                if (pool.getType() == MemoryType.HEAP) {
-                    if (reset) {
-                        pool.resetPeakUsage();
-                    } else {
-                        peak += pool.getPeakUsage().getUsed();
+        return sc.parallelize(ids, tasks).map(i -> reset ? HeapPeak.reset() : HeapPeak.read()).collect();
+    }
+
+    /**
+     * The heap in use, sampled every 20 ms by a daemon thread of each JVM (the memory pools' own
+     * peaks are per pool and taken at different moments, so their sum overstates the peak).
+     */
+    static final class HeapPeak {
+        private static final java.util.concurrent.atomic.AtomicLong PEAK = new java.util.concurrent.atomic.AtomicLong();
+        private static Thread sampler;
+
+        static synchronized double reset() {
+            if (sampler == null) {
+                sampler = new Thread(() -> {
+                    java.lang.management.MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+                    while (true) {
+                        PEAK.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
-                }
+                }, "sparknn-heap-peak");
+                sampler.setDaemon(true);
+                sampler.start();
             }
-            return peak;
-        }).collect();
+            PEAK.set(0);
+            return 0;
+        }
+
+        static double read() {
+            return PEAK.get();
+        }
     }
 
     private static int[] layers(int features, int[] hidden) {

@@ -132,8 +132,8 @@ public final class TrainMain {
                 throw e;
             }
             System.out.printf(Locale.ROOT, "data: %d training and %d test samples of %d features (%s), read and packed by the "
-                    + "executors in %.1fs: %s%n", trainShards.totalRows(), testShards.totalRows(), trainShards.featureSize(),
-                    job.data().train(), (System.nanoTime() - t0) / 1e9, trainShards.layout());
+                    + "executors in %.1fs: %s; %s%n", trainShards.totalRows(), testShards.totalRows(), trainShards.featureSize(),
+                    job.data().train(), (System.nanoTime() - t0) / 1e9, trainShards.layout(), trainShards.storage());
             result = distributed(sc, job, net, workers, trainShards, testShards, listener);
         } else {
             String bound = "data.features=" + job.data().features();
@@ -154,8 +154,8 @@ public final class TrainMain {
                 throw e;
             }
             System.out.printf(Locale.ROOT, "data: %d training and %d test samples of %d features, read once and packed by the "
-                    + "executors in %.1fs: %s%n", trainShards.totalRows(), testShards.totalRows(), trainShards.featureSize(),
-                    (System.nanoTime() - t0) / 1e9, trainShards.layout());
+                    + "executors in %.1fs: %s; %s%n", trainShards.totalRows(), testShards.totalRows(), trainShards.featureSize(),
+                    (System.nanoTime() - t0) / 1e9, trainShards.layout(), trainShards.storage());
             result = distributed(sc, job, net, workers, trainShards, testShards, listener);
         }
 

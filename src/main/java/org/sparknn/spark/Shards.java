@@ -80,6 +80,17 @@ public final class Shards {
         return dropped;
     }
 
+    /** Where Spark keeps the blocks now, e.g. "2 blocks: 25 MB in memory, 0 MB on disk". */
+    public String storage() {
+        for (org.apache.spark.storage.RDDInfo info : blocks.context().getRDDStorageInfo()) {
+            if (info.id() == blocks.id()) {
+                return String.format(java.util.Locale.ROOT, "%d of %d blocks cached: %,d MB in memory, %,d MB on disk",
+                        info.numCachedPartitions(), info.numPartitions(), info.memSize() >> 20, info.diskSize() >> 20);
+            }
+        }
+        return "blocks not cached";
+    }
+
     public void release() {
         int id = blocks.id();
         blocks.unpersist(false);

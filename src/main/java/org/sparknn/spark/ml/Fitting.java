@@ -70,8 +70,8 @@ final class Fitting {
             ModelSpec spec = spec(p, shards.featureSize(), outputs, loss);
             Network net = Network.create(spec, seed);
             say(progress, String.format(java.util.Locale.ROOT, "sparknn: training %,d parameters with %d workers on %,d rows of %d "
-                    + "features, read once and packed in %.1fs (%s)", net.store().size(), workers, shards.totalRows(),
-                    shards.featureSize(), (System.nanoTime() - t0) / 1e9, shards.layout()));
+                    + "features, read once and packed in %.1fs (%s; %s)", net.store().size(), workers, shards.totalRows(),
+                    shards.featureSize(), (System.nanoTime() - t0) / 1e9, shards.layout(), shards.storage()));
             TrainingResult result = SparkTrainer.fit(shards, null, net, config, m -> say(progress, "sparknn: " + m.toLine())).training();
             say(progress, String.format(java.util.Locale.ROOT, "sparknn: trained in %.1fs, %,.0f samples/s%s", result.seconds(),
                     result.samplesPerSecond(), result.phases().isEmpty() ? "" : "; " + result.phasesLine()));
