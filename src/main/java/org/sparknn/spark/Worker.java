@@ -89,7 +89,7 @@ final class Worker {
         List<BatchResult> parts = new ArrayList<>();
         if (chunk >= block.rows()) {
             gatherAll(block, batch);
-            parts.add(net.gradientSum(batch.x, batch.labels, (int) block.rows(), Pass.train(run.seed(), 0, batch.ids)));
+            parts.add(batch.gradientSum(net, (int) block.rows(), Pass.train(run.seed(), 0, batch.ids), null));
             addTo(sum, grads);
         } else {
             for (int b = 0; b < block.blockCount(); b++) {
@@ -97,7 +97,7 @@ final class Worker {
                 for (int from = 0; from < rows.rows(); from += chunk) {
                     int n = Math.min(chunk, rows.rows() - from);
                     batch.gather(rows, from, n);
-                    parts.add(net.gradientSum(batch.x, batch.labels, n, Pass.train(run.seed(), 0, batch.ids)));
+                    parts.add(batch.gradientSum(net, n, Pass.train(run.seed(), 0, batch.ids), null));
                     addTo(sum, grads);
                 }
             }
