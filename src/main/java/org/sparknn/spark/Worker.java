@@ -63,7 +63,7 @@ final class Worker {
         FloatBytes.decode(weights.value(), st.net.store().values());
         long t1 = System.nanoTime();
         BatchResult r = st.stepper.gradientSum(block, task.epoch(), task.stepInEpoch(), task.step());
-        byte[] grad = r.count() == 0 ? null : FloatBytes.encode(st.net.store().grads(), st.net.store().size());
+        byte[] grad = r.count() == 0 ? null : GradientBytes.encode(st.net);
         return new StepResult(p, grad, r, t1 - t0, System.nanoTime() - t1);
     }
 
