@@ -35,7 +35,7 @@ final class GradientBytes {
         int units = first.outputSize();
         int from = first.weightOffset();
         int to = from + units * in;
-        ByteBuffer buf = buffer(4 * (4L + touched.length * (1L + units) + size - (long) units * in));
+        ByteBuffer buf = buffer(4 * (2L + touched.length * (1L + units) + size - (long) units * in));
         buf.putInt(SPARSE).putInt(touched.length);
         for (int j : touched) {
             buf.putInt(j);

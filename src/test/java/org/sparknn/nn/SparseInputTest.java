@@ -5,7 +5,6 @@ import org.sparknn.tensor.Csr;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -17,28 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SparseInputTest {
     private static final int FEATURES = 300;
 
-    /** Rows of about 8 non-zeros each, columns ascending. */
     static Csr randomRows(int n, long seed) {
-        Random random = new Random(seed);
-        int[] start = new int[n + 1];
-        List<Integer> columns = new java.util.ArrayList<>();
-        List<Float> values = new java.util.ArrayList<>();
-        for (int r = 0; r < n; r++) {
-            TreeSet<Integer> picked = new TreeSet<>();
-            while (picked.size() < 1 + random.nextInt(15)) {
-                picked.add(random.nextInt(FEATURES));
-            }
-            for (int j : picked) {
-                columns.add(j);
-                values.add((float) random.nextGaussian());
-            }
-            start[r + 1] = columns.size();
-        }
-        float[] v = new float[values.size()];
-        for (int k = 0; k < v.length; k++) {
-            v[k] = values.get(k);
-        }
-        return new Csr(n, start, columns.stream().mapToInt(Integer::intValue).toArray(), v);
+        return SparseTestRows.random(n, seed, FEATURES);
     }
 
     /**
