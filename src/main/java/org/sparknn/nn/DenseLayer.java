@@ -31,7 +31,7 @@ public final class DenseLayer implements Layer {
         this.out = out;
         this.heInit = heInit;
         this.store = store;
-        this.wOffset = store.reserve(index, "dense" + index + ".weight", ParamGroup.WEIGHT, out * in, in);
+        this.wOffset = store.reserve(index, "dense" + index + ".weight", ParamGroup.WEIGHT, Math.multiplyExact(out, in), in);
         this.bOffset = store.reserve(index, "dense" + index + ".bias", ParamGroup.BIAS, out, 1);
     }
 
