@@ -35,14 +35,14 @@ import java.util.Locale;
 /**
  * Sparse input at click-data shape: a generated DataFrame of --rows rows over 2^18 features with
  * about 40 non-zeros each (SparseVectors; the label is the sign of a hidden linear score). One
- * epoch of sparknn (logistic regression 2^18-2, or 2^18-H-2 with --hidden H) with the driver and
+ * or more epochs of sparknn (logistic regression 2^18-2, or 2^18-H-2 with --hidden H) with the driver and
  * the all-reduce exchange, then MLlib's LogisticRegression on the same cached rows. Prints rows/s,
  * training accuracy and the peak heap of each run (sum of the heap pools' peaks, reset before it).
  *
- * <pre>SparseBenchMain [--master local[2]] [--rows 100000] [--hidden 0] [--batch 512]</pre>
+ * <pre>SparseBenchMain [--master local[2]] [--rows 100000] [--hidden 0] [--batch 512] [--epochs 1] [--lr 0.01]</pre>
  */
 public final class SparseBenchMain {
-    private static final String USAGE = "usage: bench-sparse [--master URL] [--rows N] [--hidden H] [--batch B]";
+    private static final String USAGE = "usage: bench-sparse [--master URL] [--rows N] [--hidden H] [--batch B] [--epochs E] [--lr RATE]";
     private static final int FEATURES = 1 << 18;
     private static final int NON_ZEROS = 40;
 
@@ -60,12 +60,16 @@ public final class SparseBenchMain {
         int rows = 100_000;
         int hidden = 0;
         int batch = 512;
+        int epochs = 1;
+        double lr = 0.01;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--master" -> master = Cli.value(args, ++i, "--master", USAGE);
                 case "--rows" -> rows = Integer.parseInt(Cli.value(args, ++i, "--rows", USAGE));
                 case "--hidden" -> hidden = Integer.parseInt(Cli.value(args, ++i, "--hidden", USAGE));
                 case "--batch" -> batch = Integer.parseInt(Cli.value(args, ++i, "--batch", USAGE));
+                case "--epochs" -> epochs = Integer.parseInt(Cli.value(args, ++i, "--epochs", USAGE));
+                case "--lr" -> lr = Double.parseDouble(Cli.value(args, ++i, "--lr", USAGE));
                 default -> throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; " + USAGE);
             }
         }
@@ -81,8 +85,8 @@ public final class SparseBenchMain {
         layers.add(new LayerSpec.Softmax());
         ModelSpec spec = new ModelSpec(FEATURES, layers, LossKind.SOFTMAX_CROSS_ENTROPY);
         for (String exchange : new String[] {"driver", "allreduce"}) {
-            TrainConfig config = TrainConfig.defaults().with("exchange", exchange).with("epochs", 1).with("batchSize", batch)
-                    .with("workers", 2).with("learningRate", 0.01).with("seed", 1L).with("progress", false);
+            TrainConfig config = TrainConfig.defaults().with("exchange", exchange).with("epochs", epochs).with("batchSize", batch)
+                    .with("workers", 2).with("learningRate", lr).with("seed", 1L).with("progress", false);
             resetPeaks();
             long t0 = System.nanoTime();
             Shards shards = Shards.fromDataFrame(df, 2, config, new RowCheck("generated", "features", "label", 2, false));
@@ -92,17 +96,17 @@ public final class SparseBenchMain {
             long t2 = System.nanoTime();
             shards.release();
             EpochMetrics last = result.training().history().get(result.training().history().size() - 1);
-            System.out.printf(Locale.ROOT, "sparknn %s (%s, %d parameters, batch %d): packed in %.1f s, 1 epoch in %.1f s = %.0f rows/s,"
+            System.out.printf(Locale.ROOT, "sparknn %s (%s, %d parameters, batch %d): packed in %.1f s, %d epochs in %.1f s = %.0f rows/s,"
                             + " train accuracy %.4f, peak heap %d MB%n", exchange, spec.layers().size() > 2 ? "2^18-" + hidden + "-2" : "2^18-2",
-                    net.store().size(), batch, (t1 - t0) / 1e9, (t2 - t1) / 1e9, rows / ((t2 - t1) / 1e9), last.trainAccuracy(), peakMb());
+                    net.store().size(), batch, (t1 - t0) / 1e9, epochs, (t2 - t1) / 1e9, (double) rows * epochs / ((t2 - t1) / 1e9), last.trainAccuracy(), peakMb());
         }
         resetPeaks();
         long t0 = System.nanoTime();
-        LogisticRegressionModel lr = new LogisticRegression().fit(df);
+        LogisticRegressionModel mllib = new LogisticRegression().fit(df);
         long t1 = System.nanoTime();
         System.out.printf(Locale.ROOT, "MLlib LogisticRegression (maxIter 100, %d iterations): %.1f s = %.0f rows/s over all iterations,"
-                        + " train accuracy %.4f, peak heap %d MB%n", lr.summary().totalIterations(), (t1 - t0) / 1e9,
-                (double) rows * Math.max(1, lr.summary().totalIterations()) / ((t1 - t0) / 1e9), lr.summary().accuracy(), peakMb());
+                        + " train accuracy %.4f, peak heap %d MB%n", mllib.summary().totalIterations(), (t1 - t0) / 1e9,
+                (double) rows * Math.max(1, mllib.summary().totalIterations()) / ((t1 - t0) / 1e9), mllib.summary().accuracy(), peakMb());
         spark.stop();
     }
 

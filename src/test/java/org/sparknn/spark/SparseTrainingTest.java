@@ -18,6 +18,7 @@ import org.sparknn.nn.MlpShape;
 import org.sparknn.spark.ml.NeuralNetClassificationModel;
 import org.sparknn.spark.ml.NeuralNetClassifier;
 import org.sparknn.tensor.Csr;
+import org.sparknn.train.ShardLayout;
 import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
 
@@ -68,6 +69,8 @@ class SparseTrainingTest {
         Shards validation = Shards.fromDataFrame(frame(sparse).limit(200), "features", "label", 1, 3);
         try {
             assertEquals(sparse, train.sparse());
+            // the automatic block size counts stored values per row: about 7 non-zeros, not 500 features
+            assertEquals(sparse ? 1 << 16 : ShardLayout.blockRows(0, FEATURES), train.layout().blockRows());
             for (ShardBlock b : train.blocks().collect()) {
                 assertEquals(sparse, b.features() == null);
             }
@@ -102,6 +105,15 @@ class SparseTrainingTest {
             assertArrayEquals(dense.store().state(), driver.store().state(), 2e-4f, "P=" + partitions);
             assertFalse(java.util.Arrays.equals(Network.create(SPEC, 3).store().values(), driver.store().values()));
         }
+    }
+
+    /** The full-batch solver's gradient passes take sparse blocks as they are. */
+    @Test
+    void fullBatchSolverOnSparseRowsMatchesDenseRows() {
+        TrainConfig config = TrainConfig.defaults().with("solver", "lbfgs").with("maxIterations", 5).with("seed", 3).with("l2", 1e-3);
+        Network dense = fit(false, 2, config);
+        Network sparse = fit(true, 2, config);
+        assertArrayEquals(dense.store().values(), sparse.store().values(), 1e-4f);
     }
 
     /**
