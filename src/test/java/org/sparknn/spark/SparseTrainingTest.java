@@ -18,6 +18,7 @@ import org.sparknn.nn.MlpShape;
 import org.sparknn.spark.ml.NeuralNetClassificationModel;
 import org.sparknn.spark.ml.NeuralNetClassifier;
 import org.sparknn.tensor.Csr;
+import org.sparknn.train.Evaluation;
 import org.sparknn.train.ShardLayout;
 import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
@@ -64,7 +65,14 @@ class SparseTrainingTest {
         return SparkTestSession.get().createDataFrame(SparkTestSession.jsc().parallelize(rows, 2), schema);
     }
 
+    private record Fit(Network net, Evaluation validation) {
+    }
+
     private static Network fit(boolean sparse, int partitions, TrainConfig config) {
+        return fitAndValidate(sparse, partitions, config).net();
+    }
+
+    private static Fit fitAndValidate(boolean sparse, int partitions, TrainConfig config) {
         Shards train = Shards.fromDataFrame(frame(sparse), "features", "label", partitions, 3);
         Shards validation = Shards.fromDataFrame(frame(sparse).limit(200), "features", "label", 1, 3);
         try {
@@ -75,8 +83,8 @@ class SparseTrainingTest {
                 assertEquals(sparse, b.features() == null);
             }
             Network net = Network.create(SPEC, 3);
-            SparkTrainer.fit(train, validation, net, config, TrainingListener.silent());
-            return net;
+            SparkTrainer.Result result = SparkTrainer.fit(train, validation, net, config, TrainingListener.silent());
+            return new Fit(net, result.training().finalValidation());
         } finally {
             train.release();
             validation.release();
@@ -105,6 +113,19 @@ class SparseTrainingTest {
             assertArrayEquals(dense.store().state(), driver.store().state(), 2e-4f, "P=" + partitions);
             assertFalse(java.util.Arrays.equals(Network.create(SPEC, 3).store().values(), driver.store().values()));
         }
+    }
+
+    /** Local SGD (syncEvery > 1) and the validation pass take sparse blocks as they are. */
+    @Test
+    void localSgdAndValidationOnSparseRowsMatchDenseRows() {
+        TrainConfig config = TrainConfig.defaults().with("syncEvery", 3).with("epochs", 2).with("batchSize", 50).with("seed", 3)
+                .with("optimizer", "momentum").with("learningRate", 0.05).with("l2", 1e-3);
+        Fit dense = fitAndValidate(false, 2, config);
+        Fit sparse = fitAndValidate(true, 2, config);
+        assertArrayEquals(dense.net().store().values(), sparse.net().store().values(), 2e-5f);
+        assertEquals(dense.validation().count(), sparse.validation().count());
+        assertEquals(dense.validation().correct(), sparse.validation().correct());
+        assertEquals(dense.validation().loss(), sparse.validation().loss(), 1e-5);
     }
 
     /** The full-batch solver's gradient passes take sparse blocks as they are. */
