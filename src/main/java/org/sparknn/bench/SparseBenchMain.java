@@ -99,6 +99,7 @@ public final class SparseBenchMain {
             System.out.printf(Locale.ROOT, "sparknn %s (%s, %d parameters, batch %d): packed in %.1f s, %d epochs in %.1f s = %.0f rows/s,"
                             + " train accuracy %.4f, peak heap %d MB%n", exchange, spec.layers().size() > 2 ? "2^18-" + hidden + "-2" : "2^18-2",
                     net.store().size(), batch, (t1 - t0) / 1e9, epochs, (t2 - t1) / 1e9, (double) rows * epochs / ((t2 - t1) / 1e9), last.trainAccuracy(), peakMb());
+            System.out.println("  last epoch " + result.epochTimings().get(result.epochTimings().size() - 1));
         }
         resetPeaks();
         long t0 = System.nanoTime();
