@@ -1,9 +1,16 @@
 package org.sparknn.nn;
 
 import org.sparknn.tensor.Blas;
+import org.sparknn.tensor.Csr;
 import org.sparknn.tensor.CounterRng;
 
-/** y = x W^T + b; W is [out x in] row-major so each unit's incoming weights are contiguous. */
+import java.util.Arrays;
+
+/**
+ * y = x W^T + b; W is [out x in] row-major so each unit's incoming weights are contiguous. As a
+ * network's first layer it also takes CSR rows: then forward reads, and backward writes, only the
+ * weight columns of the input features present in the batch ({@link #touchedInputs()}).
+ */
 public final class DenseLayer implements Layer {
     private final int index;
     private final int in;
@@ -13,6 +20,8 @@ public final class DenseLayer implements Layer {
     private final int wOffset;
     private final int bOffset;
     private float[] input;
+    private Csr sparseInput;
+    private int[] touched;
     private float[] output;
     private float[] gradInput;
 
@@ -22,7 +31,7 @@ public final class DenseLayer implements Layer {
         this.out = out;
         this.heInit = heInit;
         this.store = store;
-        this.wOffset = store.reserve(index, "dense" + index + ".weight", ParamGroup.WEIGHT, out * in, in);
+        this.wOffset = store.reserve(index, "dense" + index + ".weight", ParamGroup.WEIGHT, Math.multiplyExact(out, in), in);
         this.bOffset = store.reserve(index, "dense" + index + ".bias", ParamGroup.BIAS, out, 1);
     }
 
@@ -49,9 +58,18 @@ public final class DenseLayer implements Layer {
         java.util.Arrays.fill(w, bOffset, bOffset + out, 0f);
     }
 
+    public int inputSize() {
+        return in;
+    }
+
+    public int weightOffset() {
+        return wOffset;
+    }
+
     @Override
     public float[] forward(float[] x, int n, Pass pass) {
         input = x;
+        sparseInput = null;
         output = Layer.ensure(output, n * out);
         float[] w = store.values();
         for (int r = 0; r < n; r++) {
@@ -61,12 +79,75 @@ public final class DenseLayer implements Layer {
         return output;
     }
 
+    /** Forward over CSR rows: y[r] = b + sum over the row's non-zeros (j, v) of v W[:, j]. */
+    public float[] forward(Csr x) {
+        int n = x.rows();
+        sparseInput = x;
+        input = null;
+        output = Layer.ensure(output, n * out);
+        float[] w = store.values();
+        int[] start = x.rowStart();
+        int[] columns = x.columns();
+        float[] values = x.values();
+        for (int r = 0; r < n; r++) {
+            int row = r * out;
+            System.arraycopy(w, bOffset, output, row, out);
+            for (int k = start[r]; k < start[r + 1]; k++) {
+                int at = wOffset + columns[k];
+                float v = values[k];
+                for (int u = 0; u < out; u++) {
+                    output[row + u] += v * w[at + u * in];
+                }
+            }
+        }
+        return output;
+    }
+
+    /** dW[:, j] += sum over rows with a non-zero (j, v) of v dY[r]: only the batch's features' columns. */
+    private void backwardSparse(float[] dy, float[] g) {
+        Csr x = sparseInput;
+        int[] start = x.rowStart();
+        int[] columns = x.columns();
+        float[] values = x.values();
+        for (int r = 0; r < x.rows(); r++) {
+            int row = r * out;
+            for (int k = start[r]; k < start[r + 1]; k++) {
+                int at = wOffset + columns[k];
+                float v = values[k];
+                for (int u = 0; u < out; u++) {
+                    g[at + u * in] += dy[row + u] * v;
+                }
+            }
+        }
+        int[] all = Arrays.copyOfRange(columns, start[0], start[x.rows()]);
+        Arrays.sort(all);
+        int distinct = 0;
+        for (int i = 0; i < all.length; i++) {
+            if (i == 0 || all[i] != all[i - 1]) {
+                all[distinct++] = all[i];
+            }
+        }
+        touched = Arrays.copyOf(all, distinct);
+    }
+
+    /**
+     * The input features (sorted, distinct) whose weight columns the last backward over sparse
+     * rows wrote; every other weight's gradient was left as it was. Null after a dense batch.
+     */
+    public int[] touchedInputs() {
+        return sparseInput == null ? null : touched;
+    }
+
     @Override
     public float[] backward(float[] dy, int n, boolean needInputGrad) {
         float[] w = store.values();
         float[] g = store.grads();
-        // dW += dY^T X
-        Blas.gemm(true, false, out, in, n, 1f, dy, 0, input, 0, 1f, g, wOffset);
+        if (sparseInput != null) {
+            backwardSparse(dy, g);
+        } else {
+            // dW += dY^T X
+            Blas.gemm(true, false, out, in, n, 1f, dy, 0, input, 0, 1f, g, wOffset);
+        }
         for (int r = 0; r < n; r++) {
             int row = r * out;
             for (int j = 0; j < out; j++) {
@@ -75,6 +156,9 @@ public final class DenseLayer implements Layer {
         }
         if (!needInputGrad) {
             return null;
+        }
+        if (sparseInput != null) {
+            throw new IllegalStateException("dense" + index + " took sparse rows; as the first layer it gives no input gradient");
         }
         // dX = dY W
         gradInput = Layer.ensure(gradInput, n * in);

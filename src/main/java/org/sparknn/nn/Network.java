@@ -1,5 +1,7 @@
 package org.sparknn.nn;
 
+import org.sparknn.tensor.Csr;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -112,12 +114,52 @@ public final class Network {
 
     /** Forward pass over n rows; returns the output buffer (row-major [n x outputSize]). */
     public float[] forward(float[] x, int n, Pass pass) {
+        return forwardFrom(0, x, n, pass);
+    }
+
+    /**
+     * Forward pass over CSR rows: the first layer, which must be Dense, computes sparse x dense;
+     * the layers after it run as for dense rows.
+     */
+    public float[] forward(Csr x, Pass pass) {
+        return forwardFrom(1, sparseInputLayer().forward(x), x.rows(), pass);
+    }
+
+    private float[] forwardFrom(int first, float[] x, int n, Pass pass) {
         float[] a = x;
-        for (Layer layer : layers) {
-            a = layer.forward(a, n, pass);
+        for (int i = first; i < layers.size(); i++) {
+            a = layers.get(i).forward(a, n, pass);
         }
         lastOutput = a;
         return a;
+    }
+
+    /** Whether the network takes sparse rows: its first layer is Dense. */
+    public boolean takesSparseInput() {
+        return layers.get(0) instanceof DenseLayer;
+    }
+
+    /**
+     * The first layer when it is Dense, which sparse rows need. Other first layers are refused
+     * rather than defined: dropout or batch normalization over the raw input would have to
+     * densify every row (dropout's inverted scaling alone keeps zeros, but the masks of 2^18
+     * inputs per row cost what densifying does).
+     */
+    public DenseLayer sparseInputLayer() {
+        if (!(layers.get(0) instanceof DenseLayer d)) {
+            throw new IllegalArgumentException("sparse features need a Dense first layer; layer 0 is "
+                    + spec.layers().get(0).getClass().getSimpleName() + " (put Dense first, or give dense vectors)");
+        }
+        return d;
+    }
+
+    /**
+     * After a gradient over sparse rows, the input features whose first-layer weight columns got
+     * a gradient (sorted, distinct); all other first-layer weight gradients are zero. Null after
+     * a dense batch.
+     */
+    public int[] touchedInputs() {
+        return layers.get(0) instanceof DenseLayer d ? d.touchedInputs() : null;
     }
 
     /**
@@ -154,7 +196,16 @@ public final class Network {
     /** {@link #gradientSum(float[], float[], int, Pass)}, reporting progress to {@code progress} (may be null). */
     public BatchResult gradientSum(float[] x, float[] labels, int n, Pass pass, BackwardProgress progress) {
         store.zeroGrads();
-        float[] out = forward(x, n, pass);
+        return backward(forward(x, n, pass), labels, n, progress);
+    }
+
+    /** {@link #gradientSum(float[], float[], int, Pass, BackwardProgress)} over CSR rows (see {@link #forward(Csr, Pass)}). */
+    public BatchResult gradientSum(Csr x, float[] labels, Pass pass, BackwardProgress progress) {
+        store.zeroGrads();
+        return backward(forward(x, pass), labels, x.rows(), progress);
+    }
+
+    private BatchResult backward(float[] out, float[] labels, int n, BackwardProgress progress) {
         lossGrad = Layer.ensure(lossGrad, n * outputSize);
         double loss = headLoss(out, labels, n, lossGrad);
         long correct = countCorrect(out, labels, n);

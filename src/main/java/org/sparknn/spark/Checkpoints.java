@@ -193,7 +193,7 @@ final class Checkpoints {
                     ids += b.ids()[i];
                     labels += b.labels()[i];
                 }
-                for (float v : b.features()) {
+                for (float v : b.features() != null ? b.features() : b.sparse().values()) { // the non-zeros of CSR rows
                     features += v;
                 }
                 return new double[] {b.rows(), ids, labels, features};

@@ -14,12 +14,12 @@ import java.util.Locale;
 /**
  * The driver-side aggregator: every step is one Spark job over the cached shards. The driver
  * broadcasts the weights, every task returns the gradient sum of its share of the global batch
- * with its figures and BN statistics, and the driver adds the gradients in partition order,
+ * with its figures and BN statistics (after a sparse batch only the first layer's weight columns
+ * it touched, see {@link GradientBytes}), and the driver adds the gradients in partition order,
  * merges the BN statistics exactly, and applies the regularized update once.
  */
 final class DriverExchange implements Exchange {
     private final TrainingRun run;
-    private float[] scratch;
 
     DriverExchange(TrainingRun run) {
         this.run = run;
@@ -63,9 +63,6 @@ final class DriverExchange implements Exchange {
         long t2 = System.nanoTime();
         float[] g = run.net.store().grads();
         Arrays.fill(g, 0f);
-        if (scratch == null) {
-            scratch = new float[g.length];
-        }
         List<BatchResult> parts = new ArrayList<>();
         long slowestLoad = 0;
         long slowestCompute = 0;
@@ -74,10 +71,7 @@ final class DriverExchange implements Exchange {
             slowestCompute = Math.max(slowestCompute, r.computeNanos());
             parts.add(r.batch());
             if (r.gradientSum() != null) {
-                FloatBytes.decode(r.gradientSum(), scratch);
-                for (int i = 0; i < g.length; i++) {
-                    g[i] += scratch[i];
-                }
+                GradientBytes.addTo(r.gradientSum(), run.net, g);
             }
         }
         BatchResult global = BatchResult.merge(parts);

@@ -4,6 +4,7 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.linalg.SparseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.BlockId;
@@ -34,8 +35,11 @@ public final class Shards {
     private final int featureSize;
     private final long dropped;
     private final List<Broadcast<?>> sources;
+    private final boolean sparse;
 
-    private Shards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int featureSize, long dropped, List<Broadcast<?>> sources) {
+    private Shards(JavaRDD<ShardBlock> blocks, ShardLayout layout, int featureSize, long dropped, List<Broadcast<?>> sources,
+                   boolean sparse) {
+        this.sparse = sparse;
         this.blocks = blocks;
         this.layout = layout;
         this.featureSize = featureSize;
@@ -73,6 +77,11 @@ public final class Shards {
 
     public int featureSize() {
         return featureSize;
+    }
+
+    /** Whether the blocks hold sparse (CSR) rows. */
+    public boolean sparse() {
+        return sparse;
     }
 
     /** Rows of the input left out because they held non-finite values (see {@link RowCheck}). */
@@ -205,7 +214,7 @@ public final class Shards {
             return new ShardBlock(shard, b, n, f, x, y, ids);
         });
         return materialize(rdd, "sparknn blocks of " + data.source(), layout, config, data.featureSize(), 0,
-                List.of(shared, placement));
+                List.of(shared, placement), false);
     }
 
     /** {@link #fromDataFrame(org.apache.spark.sql.Dataset, int, TrainConfig, RowCheck)} for any finite labels. */
@@ -224,32 +233,43 @@ public final class Shards {
      * Shards a DataFrame with a vector features column and a numeric label column. The input is
      * read once: one pass checks every row ({@code check}), counts what each partition keeps and
      * holds the kept rows in a serialized, spillable cache; the kept rows are numbered 0..n-1 in
-     * input order, and one shuffle from that cache places each row in its block's slot.
+     * input order, and one shuffle from that cache places each row in its block's slot. When the
+     * first row's vector is a SparseVector the rows stay sparse (CSR blocks, see {@link RowFormat})
+     * and the automatic block size counts the mean non-zeros per row, not the vector size.
      */
     public static Shards fromDataFrame(org.apache.spark.sql.Dataset<Row> df, int partitions, TrainConfig config, RowCheck check) {
         check.requireColumns(df);
         JavaRDD<Row> input = df.select(check.featuresCol(), check.labelCol()).javaRDD();
-        JavaRDD<Tuple2<float[], Float>> kept = input.mapPartitionsWithIndex((p, it) -> checked(p, it, check), true)
+        List<Row> first = input.filter(r -> !r.isNullAt(0)).take(1);
+        boolean sparse = !first.isEmpty() && first.get(0).get(0) instanceof SparseVector;
+        return sparse ? fromRows(input, partitions, config, check, RowFormat.SPARSE)
+                : fromRows(input, partitions, config, check, RowFormat.DENSE);
+    }
+
+    private static <R> Shards fromRows(JavaRDD<Row> input, int partitions, TrainConfig config, RowCheck check, RowFormat<R> format) {
+        JavaRDD<Tuple2<R, Float>> kept = input.mapPartitionsWithIndex((p, it) -> checked(p, it, check, format), true)
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         kept.setName("sparknn checked rows");
         try {
-            // the one pass over the input: per partition, rows kept, rows dropped, feature count
+            // the one pass over the input: per partition, rows kept, rows dropped, feature count, values stored
             List<long[]> counts = kept.mapPartitionsWithIndex((p, it) -> {
                 long keptRows = 0;
                 long droppedRows = 0;
                 long f = -1;
+                long stored = 0;
                 while (it.hasNext()) {
-                    Tuple2<float[], Float> row = it.next();
+                    Tuple2<R, Float> row = it.next();
                     if (row._1() == null) {
                         droppedRows++;
                     } else {
-                        f = row._1().length;
+                        f = format.size(row._1());
+                        stored += format.stored(row._1());
                         keptRows++;
                     }
                 }
-                return List.of(new long[] {p, keptRows, droppedRows, f}).iterator();
+                return List.of(new long[] {p, keptRows, droppedRows, f, stored}).iterator();
             }, false).collect();
-            return place(kept, counts, partitions, config, check);
+            return place(kept, counts, partitions, config, check, format);
         } catch (Exception e) { // SparkException, which Java sees as checked
             throw RowInPartition.placed(e, input);
         } finally {
@@ -257,15 +277,17 @@ public final class Shards {
         }
     }
 
-    private static Shards place(JavaRDD<Tuple2<float[], Float>> kept, List<long[]> counts, int partitions, TrainConfig config,
-                                RowCheck check) {
+    private static <R> Shards place(JavaRDD<Tuple2<R, Float>> kept, List<long[]> counts, int partitions, TrainConfig config,
+                                    RowCheck check, RowFormat<R> format) {
         long[] firstId = new long[counts.size()];
         long total = 0;
         long dropped = 0;
+        long stored = 0;
         int featureSize = -1;
         for (long[] c : counts) {
             firstId[(int) c[0]] = c[1];
             dropped += c[2];
+            stored += c[4];
             if (c[3] >= 0) {
                 if (featureSize >= 0 && featureSize != c[3]) {
                     throw new IllegalArgumentException("column '" + check.featuresCol() + "' of " + check.source()
@@ -284,12 +306,13 @@ public final class Shards {
                     + (dropped > 0 ? " with finite values (dropNonFiniteRows dropped all " + dropped + ")" : ""));
         }
         requirePartitions(partitions, total, check.source());
+        long valuesPerRow = (stored + total - 1) / total;
         ShardLayout layout = new ShardLayout(total, partitions, config.get(TrainConfig.SEED),
-                ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), featureSize));
+                ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), valuesPerRow));
         int f = featureSize;
-        JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> numbered =
-                kept.mapPartitionsWithIndex((p, it) -> numbered(firstId[p], it, f, check), true);
-        return packed(numbered, layout, f, "sparknn blocks of " + check.source(), config, dropped);
+        JavaRDD<Tuple2<Long, Tuple2<R, Float>>> numbered =
+                kept.mapPartitionsWithIndex((p, it) -> numbered(firstId[p], it, f, check, format), true);
+        return packed(numbered, layout, f, "sparknn blocks of " + check.source(), config, dropped, format);
     }
 
     /**
@@ -305,20 +328,25 @@ public final class Shards {
         ShardLayout layout = new ShardLayout(source.count(), partitions, config.get(TrainConfig.SEED),
                 ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), f));
         int ranges = (int) Math.max(sc.defaultParallelism(), (long) source.count() * f / (4L << 20) + 1);
-        return packed(source.rows(sc, ranges, loss, outputs), layout, f, "sparknn blocks of " + source.source(), config, 0);
+        return packed(source.rows(sc, ranges, loss, outputs), layout, f, "sparknn blocks of " + source.source(), config, 0,
+                RowFormat.DENSE);
     }
 
     /** Rows (id, (features, label)) placed by one shuffle into their blocks' slots, then cached. */
-    private static Shards packed(JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> rows, ShardLayout layout, int f, String name,
-                                 TrainConfig config, long dropped) {
+    private static <R> Shards packed(JavaRDD<Tuple2<Long, Tuple2<R, Float>>> rows, ShardLayout layout, int f, String name,
+                                     TrainConfig config, long dropped, RowFormat<R> format) {
         JavaRDD<ShardBlock> rdd = rows.mapToPair(t -> new Tuple2<>(layout.locate(t._1()), t))
                 .partitionBy(new BlockPartitioner(layout.totalBlocks()))
-                .mapPartitionsWithIndex((g, it) -> List.of(pack(layout, g, f, it)).iterator(), true);
-        return materialize(rdd, name, layout, config, f, dropped, List.of());
+                .mapPartitionsWithIndex((g, it) -> {
+                    int shard = layout.shardOfBlock(g);
+                    int b = g - layout.globalBlock(shard, 0);
+                    return List.of(format.pack(shard, b, layout.blockSize(shard, b), f, it)).iterator();
+                }, true);
+        return materialize(rdd, name, layout, config, f, dropped, List.of(), format == RowFormat.SPARSE);
     }
 
     /** The rows of a partition as they pass the check; a dropped row becomes (null, null). */
-    private static Iterator<Tuple2<float[], Float>> checked(int partition, Iterator<Row> rows, RowCheck check) {
+    private static <R> Iterator<Tuple2<R, Float>> checked(int partition, Iterator<Row> rows, RowCheck check, RowFormat<R> format) {
         long[] position = {-1};
         return new Iterator<>() {
             @Override
@@ -327,11 +355,13 @@ public final class Shards {
             }
 
             @Override
-            public Tuple2<float[], Float> next() {
+            public Tuple2<R, Float> next() {
                 Row r = rows.next();
                 position[0]++;
                 try {
-                    return check.keep(r.get(0), r.get(1), position[0]) ? floats(r) : new Tuple2<>(null, null);
+                    return check.keep(r.get(0), r.get(1), position[0])
+                            ? new Tuple2<>(format.convert((Vector) r.get(0)), ((Number) r.get(1)).floatValue())
+                            : new Tuple2<>(null, null);
                 } catch (IllegalArgumentException e) {
                     throw new RowInPartition(partition, position[0], e.getMessage());
                 }
@@ -340,15 +370,15 @@ public final class Shards {
     }
 
     /** Kept rows numbered from {@code firstId} on: (id, row); dropped rows are skipped. */
-    private static Iterator<Tuple2<Long, Tuple2<float[], Float>>> numbered(
-            long firstId, Iterator<Tuple2<float[], Float>> rows, int featureSize, RowCheck check) {
+    private static <R> Iterator<Tuple2<Long, Tuple2<R, Float>>> numbered(
+            long firstId, Iterator<Tuple2<R, Float>> rows, int featureSize, RowCheck check, RowFormat<R> format) {
         long[] next = {firstId};
         return new Iterator<>() {
-            private Tuple2<float[], Float> ahead = advance();
+            private Tuple2<R, Float> ahead = advance();
 
-            private Tuple2<float[], Float> advance() {
+            private Tuple2<R, Float> advance() {
                 while (rows.hasNext()) {
-                    Tuple2<float[], Float> r = rows.next();
+                    Tuple2<R, Float> r = rows.next();
                     if (r._1() != null) {
                         return r;
                     }
@@ -362,12 +392,12 @@ public final class Shards {
             }
 
             @Override
-            public Tuple2<Long, Tuple2<float[], Float>> next() {
-                Tuple2<float[], Float> r = ahead;
+            public Tuple2<Long, Tuple2<R, Float>> next() {
+                Tuple2<R, Float> r = ahead;
                 ahead = advance();
                 long id = next[0]++;
-                if (r._1().length != featureSize) {
-                    throw new IllegalArgumentException("row " + id + " of " + check.source() + " has " + r._1().length
+                if (format.size(r._1()) != featureSize) {
+                    throw new IllegalArgumentException("row " + id + " of " + check.source() + " has " + format.size(r._1())
                             + " features, others have " + featureSize + "; all rows need the same size");
                 }
                 return new Tuple2<>(id, r);
@@ -375,49 +405,16 @@ public final class Shards {
         };
     }
 
-    /** Writes each row of block g straight into its slot: the rows are held once. */
-    private static ShardBlock pack(ShardLayout layout, int g, int f,
-                                   Iterator<Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>>> rows) {
-        int shard = layout.shardOfBlock(g);
-        int b = g - layout.globalBlock(shard, 0);
-        int n = layout.blockSize(shard, b);
-        float[] x = new float[Math.multiplyExact(n, f)];
-        float[] y = new float[n];
-        long[] ids = new long[n];
-        int filled = 0;
-        while (rows.hasNext()) {
-            Tuple2<Long, Tuple2<Long, Tuple2<float[], Float>>> r = rows.next();
-            int slot = (int) (long) r._1();
-            System.arraycopy(r._2()._2()._1(), 0, x, slot * f, f);
-            y[slot] = r._2()._2()._2();
-            ids[slot] = r._2()._1();
-            filled++;
-        }
-        if (filled != n) {
-            throw new IllegalStateException("block " + b + " of shard " + shard + " received " + filled + " rows, expected " + n);
-        }
-        return new ShardBlock(shard, b, n, f, x, y, ids);
-    }
-
-    private static Tuple2<float[], Float> floats(Row row) {
-        double[] d = ((Vector) row.get(0)).toArray();
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return new Tuple2<>(f, ((Number) row.get(1)).floatValue());
-    }
-
     /** Caches the blocks at the configured storage level, builds them once and checks them against the layout. */
     private static Shards materialize(JavaRDD<ShardBlock> rdd, String name, ShardLayout layout, TrainConfig config,
-                                      int featureSize, long dropped, List<Broadcast<?>> sources) {
+                                      int featureSize, long dropped, List<Broadcast<?>> sources, boolean sparse) {
         rdd.persist(storageLevel(config.get(TrainConfig.SHARD_STORAGE)));
         rdd.setName(name);
         List<int[]> shapes = rdd.map(b -> new int[] {layout.globalBlock(b.shard(), b.block()), b.rows()}).collect();
         if (shapes.size() != layout.totalBlocks()) {
             throw new IllegalStateException(name + ": " + shapes.size() + " blocks built, the layout has " + layout.totalBlocks());
         }
-        return new Shards(rdd, layout, featureSize, dropped, sources);
+        return new Shards(rdd, layout, featureSize, dropped, sources, sparse);
     }
 
     static StorageLevel storageLevel(ShardStorage s) {

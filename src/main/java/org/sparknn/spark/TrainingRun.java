@@ -32,6 +32,9 @@ final class TrainingRun {
         int batch = (int) Math.min(config.get(TrainConfig.BATCH_SIZE), train.totalRows());
         this.plan = new BatchPlan(config.get(TrainConfig.SEED), batch, train.layout());
         DataChecks.requireBatchNormBatches(net, plan);
+        if (train.sparse()) {
+            net.sparseInputLayer(); // refuses a first layer other than Dense before any task runs
+        }
         this.tasks = new Tasks.Run("sparknn-" + UUID.randomUUID(), net.spec().toJson(), config, train.layout(), batch);
         this.globalStep = new GlobalStep(net, config, plan.stepsPerEpoch());
     }

@@ -63,7 +63,7 @@ final class Worker {
         FloatBytes.decode(weights.value(), st.net.store().values());
         long t1 = System.nanoTime();
         BatchResult r = st.stepper.gradientSum(block, task.epoch(), task.stepInEpoch(), task.step());
-        byte[] grad = r.count() == 0 ? null : FloatBytes.encode(st.net.store().grads(), st.net.store().size());
+        byte[] grad = r.count() == 0 ? null : GradientBytes.encode(st.net);
         return new StepResult(p, grad, r, t1 - t0, System.nanoTime() - t1);
     }
 
@@ -89,7 +89,7 @@ final class Worker {
         List<BatchResult> parts = new ArrayList<>();
         if (chunk >= block.rows()) {
             gatherAll(block, batch);
-            parts.add(net.gradientSum(batch.x, batch.labels, (int) block.rows(), Pass.train(run.seed(), 0, batch.ids)));
+            parts.add(batch.gradientSum(net, (int) block.rows(), Pass.train(run.seed(), 0, batch.ids), null));
             addTo(sum, grads);
         } else {
             for (int b = 0; b < block.blockCount(); b++) {
@@ -97,7 +97,7 @@ final class Worker {
                 for (int from = 0; from < rows.rows(); from += chunk) {
                     int n = Math.min(chunk, rows.rows() - from);
                     batch.gather(rows, from, n);
-                    parts.add(net.gradientSum(batch.x, batch.labels, n, Pass.train(run.seed(), 0, batch.ids)));
+                    parts.add(batch.gradientSum(net, n, Pass.train(run.seed(), 0, batch.ids), null));
                     addTo(sum, grads);
                 }
             }

@@ -24,7 +24,7 @@ public final class Evaluator {
         for (int from = 0; from < data.rows(); from += batchSize) {
             int n = Math.min(batchSize, data.rows() - from);
             batch.gather(data, from, n);
-            float[] out = net.forward(batch.x, n, Pass.inference());
+            float[] out = batch.forward(net, n, Pass.inference());
             loss += net.lossSum(out, batch.labels, n);
             correct += net.countCorrect(out, batch.labels, n);
             if (classifier) {

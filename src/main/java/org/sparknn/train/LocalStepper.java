@@ -62,7 +62,7 @@ public final class LocalStepper {
             return BatchResult.EMPTY;
         }
         batch.gather(rows, order(epoch), plan.from(shard, stepInEpoch), n);
-        return net.gradientSum(batch.x, batch.labels, n, Pass.train(seed, globalStep, batch.ids), progress);
+        return batch.gradientSum(net, n, Pass.train(seed, globalStep, batch.ids), progress);
     }
 
     /**
@@ -78,7 +78,7 @@ public final class LocalStepper {
                 break;
             }
             batch.gather(rows, passOrder, plan.from(shard, s), n);
-            net.forward(batch.x, n, Pass.bnStatistics());
+            batch.forward(net, n, Pass.bnStatistics());
             List<BatchStats> stats = new ArrayList<>();
             net.batchNormLayers().forEach(bn -> stats.add(bn.lastStats()));
             exact.add(stats);

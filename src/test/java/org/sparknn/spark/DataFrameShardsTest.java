@@ -75,13 +75,15 @@ class DataFrameShardsTest {
             for (int s : fromFrame.sizes()) {
                 assertTrue(Math.abs(s - N / 3.0) <= 1, "unbalanced shard " + s);
             }
+            assertTrue(fromFrame.sparse(), "LibSVM rows stay sparse");
             for (ShardBlock b : fromFrame.blocks().collect()) {
+                float[] features = b.sparse().toDense(784);
                 for (int k = 0; k < b.rows(); k++) {
                     int id = (int) b.ids()[k];
                     assertEquals(b.shard(), Shards.shardOf(id, N, 3, 7));
                     assertEquals(data.labels()[id], b.labels()[k]);
                     for (int j = 0; j < 784; j++) {
-                        assertEquals(data.features()[id * 784 + j], b.features()[k * 784 + j], 1e-6f);
+                        assertEquals(data.features()[id * 784 + j], features[k * 784 + j], 1e-6f);
                     }
                 }
             }

@@ -11,6 +11,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
+import org.sparknn.tensor.Csr;
 
 import java.io.Serializable;
 import java.util.Arrays;
@@ -22,7 +23,9 @@ import java.util.NoSuchElementException;
  * How the models score a data set: each partition in batches of up to {@link #BATCH} rows, one
  * forward pass per batch, so each dense layer is one GEMM instead of one matrix-vector product
  * per row as Spark's per-row UDFs would run it (about 4x the rows/s of the bundled network).
- * Every input column and the row order within partitions are kept; the new columns follow.
+ * Every input column and the row order within partitions are kept; the new columns follow. A
+ * batch whose first row holds a SparseVector stays sparse (CSR rows into the first Dense layer),
+ * so a [256 x features] buffer is only allocated for dense batches.
  *
  * <p>A row's result equals the per-row API's ({@link TrainedNetwork#logits}) up to float
  * rounding only: the BLAS orders a dot product's sum by the batch's size and the row's place in
@@ -73,11 +76,14 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
         Network net = network.network();
         int size = net.inputSize();
         int outputs = net.outputSize();
-        float[] x = new float[BATCH * size];
         Row[] scored = new Row[BATCH];
         return new Iterator<>() {
             private int count;
             private int next;
+            private float[] x;
+            private final int[] rowStart = new int[BATCH + 1];
+            private int[] indices = new int[0];
+            private float[] nonZeroValues = new float[0];
 
             @Override
             public boolean hasNext() {
@@ -100,15 +106,44 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
                 count = 0;
                 next = 0;
                 while (count < BATCH && rows.hasNext()) {
-                    batch[count] = rows.next();
-                    pack(batch[count], x, count * size, size);
-                    count++;
+                    batch[count++] = rows.next();
                 }
-                float[] out = net.forward(x, count, Pass.inference());
+                float[] out = net.takesSparseInput() && features(batch[0], size) instanceof SparseVector
+                        ? net.forward(sparse(batch, count, size), Pass.inference())
+                        : net.forward(dense(batch, count, size), count, Pass.inference());
                 float[] result = logits ? net.logits() : out;
                 for (int r = 0; r < count; r++) {
                     scored[r] = extend(batch[r], columns.values(result, r * outputs));
                 }
+            }
+
+            private float[] dense(Row[] batch, int n, int size) {
+                if (x == null) {
+                    x = new float[Math.multiplyExact(BATCH, size)];
+                }
+                for (int r = 0; r < n; r++) {
+                    pack(features(batch[r], size), x, r * size, size);
+                }
+                return x;
+            }
+
+            private Csr sparse(Row[] batch, int n, int size) {
+                for (int r = 0; r < n; r++) {
+                    SparseVector v = features(batch[r], size).toSparse();
+                    int nonZeros = v.indices().length;
+                    int at = rowStart[r];
+                    if (at + nonZeros > indices.length) {
+                        indices = Arrays.copyOf(indices, Math.max(at + nonZeros, 2 * indices.length));
+                        nonZeroValues = Arrays.copyOf(nonZeroValues, indices.length);
+                    }
+                    System.arraycopy(v.indices(), 0, indices, at, nonZeros);
+                    double[] d = v.values();
+                    for (int k = 0; k < nonZeros; k++) {
+                        nonZeroValues[at + k] = (float) d[k];
+                    }
+                    rowStart[r + 1] = at + nonZeros;
+                }
+                return new Csr(n, rowStart, indices, nonZeroValues);
             }
         };
     }
@@ -122,8 +157,8 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
         return RowFactory.create(values);
     }
 
-    /** Writes the row's features as floats into x[offset, offset + size). */
-    private void pack(Row row, float[] x, int offset, int size) {
+    /** The row's features vector, checked against the model's input size. */
+    private Vector features(Row row, int size) {
         Vector v = (Vector) row.get(featuresIndex);
         if (v == null) {
             throw new IllegalArgumentException("column '" + featuresCol + "' holds a null; every row to score needs a features vector");
@@ -132,6 +167,11 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
             throw new IllegalArgumentException("column '" + featuresCol + "' holds a vector of size " + v.size()
                     + "; the model expects size " + size);
         }
+        return v;
+    }
+
+    /** Writes the features as floats into x[offset, offset + size). */
+    private static void pack(Vector v, float[] x, int offset, int size) {
         if (v instanceof SparseVector s) {
             Arrays.fill(x, offset, offset + size, 0f);
             int[] indices = s.indices();
