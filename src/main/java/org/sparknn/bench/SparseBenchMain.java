@@ -25,9 +25,6 @@ import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,19 +34,19 @@ import java.util.Locale;
  * about 40 non-zeros each (SparseVectors; the label is the sign of a hidden linear score). One
  * or more epochs of sparknn (logistic regression 2^18-2, or 2^18-H-2 with --hidden H) with the driver and
  * the all-reduce exchange, then MLlib's LogisticRegression on the same cached rows. Prints rows/s,
- * training accuracy and the peak heap of each run (sum of the heap pools' peaks, reset before it).
+ * training accuracy and the peak heap of each run (sampled every 20 ms, reset before it).
  *
  * <pre>SparseBenchMain [--master local[2]] [--rows 100000] [--hidden 0] [--batch 512] [--epochs 1] [--lr 0.01]</pre>
  */
 public final class SparseBenchMain {
-    private static final String USAGE = "usage: bench-sparse [--master URL] [--rows N] [--hidden H] [--batch B] [--epochs E] [--lr RATE]";
+    private static final String USAGE = "usage: bench-scale --sparse [--master URL] [--rows N] [--hidden H] [--batch B] [--epochs E] [--lr RATE]";
     private static final int FEATURES = 1 << 18;
     private static final int NON_ZEROS = 40;
 
     private SparseBenchMain() {}
 
     public static void main(String[] args) {
-        Cli.exit("bench-sparse", () -> {
+        Cli.exit("bench-scale --sparse", () -> {
             run(args);
             return null;
         });
@@ -132,16 +129,11 @@ public final class SparseBenchMain {
 
     private static void resetPeaks() {
         System.gc();
-        ManagementFactory.getMemoryPoolMXBeans().forEach(MemoryPoolMXBean::resetPeakUsage);
+        ScaleBenchMain.HeapPeak.reset();
     }
 
+    /** Peak heap in use in this JVM (in local mode the executors' too), sampled every 20 ms. */
     private static long peakMb() {
-        long bytes = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                bytes += pool.getPeakUsage().getUsed();
-            }
-        }
-        return bytes >> 20;
+        return (long) ScaleBenchMain.HeapPeak.read() >> 20;
     }
 }
