@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CachedShard implements ShardRows, Serializable {
     private static final long serialVersionUID = 1L;
     private static final ConcurrentHashMap<Long, Recent> RECENT = new ConcurrentHashMap<>();
+    private static final int MAX_SHARDS_KEPT = 256;
 
     private final int rddId;
     private final ShardLayout layout;
@@ -50,6 +51,9 @@ public final class CachedShard implements ShardRows, Serializable {
     @Override
     public RowSource block(int b) {
         int g = layout.globalBlock(shard, b);
+        if (RECENT.size() > MAX_SHARDS_KEPT) {
+            RECENT.clear(); // shards of released data sets: their entries only hold soft references
+        }
         Recent recent = RECENT.computeIfAbsent((long) rddId << 32 | shard, k -> new Recent());
         ShardBlock block = recent.get(g);
         if (block == null) {
@@ -76,11 +80,6 @@ public final class CachedShard implements ShardRows, Serializable {
                     + " (" + block.rows() + " rows); the layout expects block " + (g - layout.globalBlock(shard, 0)) + " of shard " + shard);
         }
         return block;
-    }
-
-    /** Forgets the blocks kept for a released shard set. */
-    static void forget(int rddId) {
-        RECENT.keySet().removeIf(k -> (int) (k >>> 32) == rddId);
     }
 
     /** A cached block that is gone (its executor was lost, or memory-only storage evicted it). */

@@ -101,15 +101,8 @@ public final class Shards {
     }
 
     public void release() {
-        int id = blocks.id();
         blocks.unpersist(false);
-        shards.unpersist(false);
         sources.forEach(b -> b.destroy());
-        try {
-            new JavaSparkContext(blocks.context()).parallelize(List.of(0), 1).foreach(x -> CachedShard.forget(id));
-        } catch (RuntimeException e) {
-            // executors keep at most two soft references per shard; nothing to repair
-        }
     }
 
     /**
