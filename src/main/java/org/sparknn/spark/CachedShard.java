@@ -21,15 +21,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class CachedShard implements ShardRows, Serializable {
     private static final long serialVersionUID = 1L;
-    private static final ConcurrentHashMap<Long, Recent> RECENT = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Recent> RECENT = new ConcurrentHashMap<>();
     private static final int MAX_SHARDS_KEPT = 256;
 
     private final int rddId;
+    private final String identity; // unique per Shards: RDD ids start over in a new SparkContext
     private final ShardLayout layout;
     private final int shard;
 
-    CachedShard(int rddId, ShardLayout layout, int shard) {
+    CachedShard(int rddId, String identity, ShardLayout layout, int shard) {
         this.rddId = rddId;
+        this.identity = identity;
         this.layout = layout;
         this.shard = shard;
     }
@@ -54,7 +56,7 @@ public final class CachedShard implements ShardRows, Serializable {
         if (RECENT.size() > MAX_SHARDS_KEPT) {
             RECENT.clear(); // shards of released data sets: their entries only hold soft references
         }
-        Recent recent = RECENT.computeIfAbsent((long) rddId << 32 | shard, k -> new Recent());
+        Recent recent = RECENT.computeIfAbsent(identity + "/" + shard, k -> new Recent());
         ShardBlock block = recent.get(g);
         if (block == null) {
             block = fetch(g);

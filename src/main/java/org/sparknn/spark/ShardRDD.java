@@ -27,6 +27,7 @@ import java.util.Map;
 final class ShardRDD extends RDD<CachedShard> {
     private static final long serialVersionUID = 1L;
     private final int blocksRddId;
+    private final String identity;
     private final ShardLayout layout;
 
     @SuppressWarnings("unchecked")
@@ -34,12 +35,13 @@ final class ShardRDD extends RDD<CachedShard> {
         super(sc, (scala.collection.immutable.Seq<org.apache.spark.Dependency<?>>) (Object) scala.collection.immutable.List$.MODULE$.empty(),
                 ClassTag$.MODULE$.apply(CachedShard.class));
         this.blocksRddId = blocksRddId;
+        this.identity = sc.applicationId() + "/" + java.util.UUID.randomUUID();
         this.layout = layout;
     }
 
     @Override
     public Iterator<CachedShard> compute(Partition split, TaskContext context) {
-        return CollectionConverters.asScala(List.of(new CachedShard(blocksRddId, layout, split.index())).iterator());
+        return CollectionConverters.asScala(List.of(new CachedShard(blocksRddId, identity, layout, split.index())).iterator());
     }
 
     @Override
