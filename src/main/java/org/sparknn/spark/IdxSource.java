@@ -94,8 +94,7 @@ public final class IdxSource implements Serializable {
                                                                             String dir, String split) throws IOException {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         IdxSource source = find(sc.hadoopConfiguration(), dir, split);
-        int ranges = (int) Math.max(sc.defaultParallelism(), (long) source.count * source.featureSize / (4L << 20) + 1);
-        JavaRDD<org.apache.spark.sql.Row> rows = source.rows(sc, ranges, null, 0).map(t -> {
+        JavaRDD<org.apache.spark.sql.Row> rows = source.rows(sc, null, 0).map(t -> {
             float[] x = t._2()._1();
             double[] d = new double[x.length];
             for (int i = 0; i < x.length; i++) {
@@ -123,12 +122,14 @@ public final class IdxSource implements Serializable {
     }
 
     /**
-     * The rows (id, (features, label)), read by the executors in about {@code ranges} tasks (one
+     * The rows (id, (features, label)), read by the executors in ranges of about 16 MB of
+     * features, at least one per core (one task
      * for gzipped files). With {@code loss} set, every label must suit a model with that loss and
      * {@code outputs} outputs.
      */
-    JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> rows(JavaSparkContext sc, int ranges, LossKind loss, int outputs) {
-        int n = seekable ? Math.max(1, Math.min(ranges, count)) : 1;
+    JavaRDD<Tuple2<Long, Tuple2<float[], Float>>> rows(JavaSparkContext sc, LossKind loss, int outputs) {
+        long ranges = Math.max(sc.defaultParallelism(), (long) count * featureSize / (4L << 20) + 1);
+        int n = seekable ? (int) Math.max(1, Math.min(ranges, count)) : 1;
         List<long[]> parts = new ArrayList<>();
         for (int r = 0; r < n; r++) {
             parts.add(new long[] {(long) r * count / n, (long) (r + 1) * count / n});

@@ -320,8 +320,7 @@ public final class Shards {
         int f = source.featureSize();
         ShardLayout layout = new ShardLayout(source.count(), partitions, config.get(TrainConfig.SEED),
                 ShardLayout.blockRows(config.get(TrainConfig.BLOCK_ROWS), f));
-        int ranges = (int) Math.max(sc.defaultParallelism(), (long) source.count() * f / (4L << 20) + 1);
-        return packed(source.rows(sc, ranges, loss, outputs), layout, f, "sparknn blocks of " + source.source(), config, 0,
+        return packed(source.rows(sc, loss, outputs), layout, f, "sparknn blocks of " + source.source(), config, 0,
                 RowFormat.DENSE);
     }
 
