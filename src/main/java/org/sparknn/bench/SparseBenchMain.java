@@ -12,34 +12,34 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 import org.sparknn.cli.Cli;
-import org.sparknn.nn.LayerSpec;
-import org.sparknn.nn.LossKind;
-import org.sparknn.nn.ModelSpec;
-import org.sparknn.nn.Network;
-import org.sparknn.spark.RowCheck;
-import org.sparknn.spark.Shards;
+import org.apache.spark.ml.evaluation.BinaryClassificationEvaluator;
+import org.sparknn.nn.MlpShape;
 import org.sparknn.spark.SparkSetup;
-import org.sparknn.spark.SparkTrainer;
+import org.sparknn.spark.ml.NeuralNetClassificationModel;
+import org.sparknn.spark.ml.NeuralNetClassifier;
 import org.sparknn.tensor.CounterRng;
-import org.sparknn.train.EpochMetrics;
+import org.sparknn.train.Choices.ExchangeMode;
+import org.sparknn.train.Choices.SparseUpdate;
 import org.sparknn.train.TrainConfig;
-import org.sparknn.train.TrainingListener;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Sparse input at click-data shape: a generated DataFrame of --rows rows over 2^18 features with
  * about 40 non-zeros each (SparseVectors; the label is the sign of a hidden linear score). One
- * or more epochs of sparknn (logistic regression 2^18-2, or 2^18-H-2 with --hidden H) with the driver and
- * the all-reduce exchange, then MLlib's LogisticRegression on the same cached rows. Prints rows/s,
- * training accuracy and the peak heap of each run (sampled every 20 ms, reset before it).
+ * or more epochs of sparknn's estimator (2^18-H-2, default H = 64; logistic regression 2^18-2 with
+ * --hidden 0) on each exchange asked for, then MLlib's LogisticRegression on the same cached rows.
+ * Prints rows/s (of the whole fit and of the training steps), training accuracy and AUC, and the
+ * peak heap of each run (sampled every 20 ms, reset before it).
  *
- * <pre>SparseBenchMain [--master local[2]] [--rows 100000] [--hidden 0] [--batch 512] [--epochs 1] [--lr 0.01]</pre>
+ * <pre>SparseBenchMain [--master local[2]] [--rows 100000] [--hidden 64] [--batch 512] [--epochs 1] [--lr 0.01]
+ *                 [--sparse-update lazy|dense] [--exchanges allreduce,driver]</pre>
  */
 public final class SparseBenchMain {
-    private static final String USAGE = "usage: bench-scale --sparse [--master URL] [--rows N] [--hidden H] [--batch B] [--epochs E] [--lr RATE]";
+    private static final String USAGE = "usage: bench-scale --sparse [--master URL] [--rows N] [--hidden H] [--batch B] [--epochs E] "
+            + "[--lr RATE] [--sparse-update lazy|dense] [--exchanges allreduce,driver]";
     private static final int FEATURES = 1 << 18;
     private static final int NON_ZEROS = 40;
 
@@ -55,10 +55,12 @@ public final class SparseBenchMain {
     static void run(String[] args) {
         String master = "local[2]";
         int rows = 100_000;
-        int hidden = 0;
+        int hidden = 64;
         int batch = 512;
         int epochs = 1;
         double lr = 0.01;
+        String update = "lazy";
+        List<String> exchanges = List.of("allreduce");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--master" -> master = Cli.value(args, ++i, "--master", USAGE);
@@ -67,44 +69,44 @@ public final class SparseBenchMain {
                 case "--batch" -> batch = Integer.parseInt(Cli.value(args, ++i, "--batch", USAGE));
                 case "--epochs" -> epochs = Integer.parseInt(Cli.value(args, ++i, "--epochs", USAGE));
                 case "--lr" -> lr = Double.parseDouble(Cli.value(args, ++i, "--lr", USAGE));
+                case "--sparse-update" -> update = Cli.value(args, ++i, "--sparse-update", USAGE);
+                case "--exchanges" -> exchanges = List.of(Cli.value(args, ++i, "--exchanges", USAGE).split(","));
                 default -> throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; " + USAGE);
             }
         }
         SparkSession spark = SparkSetup.localSession(master, "sparknn-sparse-bench", false);
         Dataset<Row> df = generate(spark, rows).persist(StorageLevel.MEMORY_AND_DISK());
         System.out.printf(Locale.ROOT, "data: %d rows, %d features, %d non-zeros per row, cached%n", df.count(), FEATURES, NON_ZEROS);
-        List<LayerSpec> layers = new ArrayList<>();
-        if (hidden > 0) {
-            layers.add(new LayerSpec.Dense(hidden));
-            layers.add(new LayerSpec.Relu());
-        }
-        layers.add(new LayerSpec.Dense(2));
-        layers.add(new LayerSpec.Softmax());
-        ModelSpec spec = new ModelSpec(FEATURES, layers, LossKind.SOFTMAX_CROSS_ENTROPY);
-        for (String exchange : new String[] {"driver", "allreduce"}) {
-            TrainConfig config = TrainConfig.defaults().with("exchange", exchange).with("epochs", epochs).with("batchSize", batch)
-                    .with("workers", 2).with("learningRate", lr).with("seed", 1L).with("progress", false);
+        String shape = hidden > 0 ? "2^18-" + hidden + "-2" : "2^18-2";
+        BinaryClassificationEvaluator auc = new BinaryClassificationEvaluator().setMetricName("areaUnderROC");
+        for (String exchange : exchanges) {
             resetPeaks();
             long t0 = System.nanoTime();
-            Shards shards = Shards.fromDataFrame(df, 2, config, new RowCheck("generated", "features", "label", 2, false));
+            NeuralNetClassificationModel model = new NeuralNetClassifier().set(MlpShape.HIDDEN_LAYERS, hidden > 0 ? new int[] {hidden} : new int[0])
+                    .set(TrainConfig.EXCHANGE, ExchangeMode.valueOf(exchange.toUpperCase(Locale.ROOT))).set(TrainConfig.EPOCHS, epochs)
+                    .set(TrainConfig.BATCH_SIZE, batch).set(TrainConfig.WORKERS, 2).set(TrainConfig.LEARNING_RATE, lr)
+                    .set(TrainConfig.SEED, 1L).set(TrainConfig.PROGRESS, false)
+                    .set(TrainConfig.SPARSE_UPDATE, SparseUpdate.valueOf(update.toUpperCase(Locale.ROOT))).fit(df);
             long t1 = System.nanoTime();
-            Network net = Network.create(spec, 1);
-            SparkTrainer.Result result = SparkTrainer.fit(shards, null, net, config, TrainingListener.silent());
-            long t2 = System.nanoTime();
-            shards.release();
-            EpochMetrics last = result.training().history().get(result.training().history().size() - 1);
-            System.out.printf(Locale.ROOT, "sparknn %s (%s, %d parameters, batch %d): packed in %.1f s, %d epochs in %.1f s = %.0f rows/s,"
-                            + " train accuracy %.4f, peak heap %d MB%n", exchange, spec.layers().size() > 2 ? "2^18-" + hidden + "-2" : "2^18-2",
-                    net.store().size(), batch, (t1 - t0) / 1e9, epochs, (t2 - t1) / 1e9, (double) rows * epochs / ((t2 - t1) / 1e9), last.trainAccuracy(), peakMb());
-            System.out.println("  last epoch " + result.epochTimings().get(result.epochTimings().size() - 1));
+            Map<String, Object> summary = model.trainingSummary();
+            double trainSeconds = ((Number) summary.get("seconds")).doubleValue();
+            long peak = peakMb();
+            double area = auc.evaluate(model.transform(df));
+            System.out.printf(Locale.ROOT, "sparknn %s (estimator, %s, %d parameters, batch %d, sparseUpdate=%s): fit %.1f s = %.0f rows/s;"
+                            + " %d epochs of training steps %.1f s = %.0f rows/s; train accuracy %.4f, train AUC %.4f; peak heap %d MB%n",
+                    exchange, shape, model.trainedNetwork().weights().length, batch, update, (t1 - t0) / 1e9,
+                    (double) rows * epochs / ((t1 - t0) / 1e9), epochs, trainSeconds, ((Number) summary.get("samplesPerSecond")).doubleValue(),
+                    ((Number) summary.get("finalTrainAccuracy")).doubleValue(), area, peak);
         }
         resetPeaks();
         long t0 = System.nanoTime();
         LogisticRegressionModel mllib = new LogisticRegression().fit(df);
         long t1 = System.nanoTime();
+        long peak = peakMb();
         System.out.printf(Locale.ROOT, "MLlib LogisticRegression (maxIter 100, %d iterations): %.1f s = %.0f rows/s over all iterations,"
-                        + " train accuracy %.4f, peak heap %d MB%n", mllib.summary().totalIterations(), (t1 - t0) / 1e9,
-                (double) rows * Math.max(1, mllib.summary().totalIterations()) / ((t1 - t0) / 1e9), mllib.summary().accuracy(), peakMb());
+                        + " train accuracy %.4f, train AUC %.4f, peak heap %d MB%n", mllib.summary().totalIterations(), (t1 - t0) / 1e9,
+                (double) rows * Math.max(1, mllib.summary().totalIterations()) / ((t1 - t0) / 1e9), mllib.summary().accuracy(),
+                auc.evaluate(mllib.transform(df)), peak);
         spark.stop();
     }
 

@@ -154,16 +154,32 @@ public final class DenseLayer implements Layer {
                 }
             }
         }
-        int[] all = Arrays.copyOfRange(columns, start[0], start[x.rows()]);
-        Arrays.sort(all);
+        touched = distinctSorted(columns, start[0], start[x.rows()], in);
+        noteWritten(touched);
+    }
+
+    /** The distinct values of a[from, to), each in 0..bound-1, ascending: a bit per value, read back in order. */
+    public static int[] distinctSorted(int[] a, int from, int to, int bound) {
+        long[] bits = new long[(bound + 63) >>> 6];
         int distinct = 0;
-        for (int i = 0; i < all.length; i++) {
-            if (i == 0 || all[i] != all[i - 1]) {
-                all[distinct++] = all[i];
+        for (int k = from; k < to; k++) {
+            int j = a[k];
+            long bit = 1L << j;
+            if ((bits[j >>> 6] & bit) == 0) {
+                bits[j >>> 6] |= bit;
+                distinct++;
             }
         }
-        touched = Arrays.copyOf(all, distinct);
-        noteWritten(touched);
+        int[] out = new int[distinct];
+        int n = 0;
+        for (int word = 0; word < bits.length && n < distinct; word++) {
+            long b = bits[word];
+            while (b != 0) {
+                out[n++] = (word << 6) + Long.numberOfTrailingZeros(b);
+                b &= b - 1;
+            }
+        }
+        return out;
     }
 
     /**
@@ -179,6 +195,18 @@ public final class DenseLayer implements Layer {
         }
         System.arraycopy(inputs, 0, written, writtenCount, inputs.length);
         writtenCount += inputs.length;
+    }
+
+    /**
+     * Input-major only: the rows that may be non-zero are now exactly {@code inputs}, which hold
+     * every row noted since the last zeroing (an exchange wrote its sums over a superset of them).
+     */
+    public void noteWrittenInstead(int[] inputs) {
+        if (!inputMajor || writtenAll) {
+            return;
+        }
+        writtenCount = 0;
+        noteWritten(inputs);
     }
 
     /** The whole weight gradient may be non-zero. */

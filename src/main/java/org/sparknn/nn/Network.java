@@ -37,6 +37,14 @@ public final class Network {
     }
 
     /** Builds the network and initializes its parameters from the seed. */
+    /**
+     * A network whose parameters are all zero, for weights that are copied in next (initializing
+     * millions of weights costs seconds that copying in makes moot).
+     */
+    public static Network forWeights(ModelSpec spec) {
+        return new Network(spec);
+    }
+
     public static Network create(ModelSpec spec, long seed) {
         Network net = new Network(spec);
         for (Layer layer : net.layers) {

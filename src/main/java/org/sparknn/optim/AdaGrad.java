@@ -18,10 +18,11 @@ public final class AdaGrad extends StepCounter {
     }
 
     @Override
-    public void update(float[] w, float[] g, int from, int to, float lr, float decay) {
+    public void update(float[] w, int from, int to, float[] g, int gFrom, float lr, float decay) {
+        int shift = gFrom - from;
         float[] s = sumSquares;
         for (int i = from; i < to; i++) {
-            float gi = g[i];
+            float gi = g[i + shift];
             s[i] += gi * gi;
             w[i] -= lr * (gi / ((float) Math.sqrt(s[i]) + epsilon) + decay * w[i]);
         }

@@ -17,7 +17,15 @@ public interface Optimizer {
      * decay coefficient for this range: w <- w - lr * (update + decay * w), with w taken before
      * the update.
      */
-    void update(float[] w, float[] g, int from, int to, float lr, float decay);
+    default void update(float[] w, float[] g, int from, int to, float lr, float decay) {
+        update(w, from, to, g, from, lr, decay);
+    }
+
+    /**
+     * {@link #update(float[], float[], int, int, float, float)} with the gradient of w[i] at
+     * g[i - from + gFrom] (a row of a compact gradient); optimizer state is indexed like w.
+     */
+    void update(float[] w, int from, int to, float[] g, int gFrom, float lr, float decay);
 
     /** Steps taken so far. */
     long steps();

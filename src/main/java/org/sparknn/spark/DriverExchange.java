@@ -83,7 +83,7 @@ final class DriverExchange implements Exchange {
             }
         }
         BatchResult global = BatchResult.merge(parts);
-        lastRows = dense ? null : TouchedRows.union(rows);
+        lastRows = dense ? null : TouchedRows.union(rows, run.net.inputSize());
         long t3 = System.nanoTime();
         timings.steps++;
         timings.shipNanos += t1 - t0;

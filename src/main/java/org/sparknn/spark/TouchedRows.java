@@ -46,8 +46,11 @@ final class TouchedRows {
         return out;
     }
 
-    /** The sorted union of sorted, distinct lists. */
-    static int[] union(List<int[]> lists) {
+    /** The sorted union of sorted, distinct lists, each within 0..bound-1. */
+    static int[] union(List<int[]> lists, int bound) {
+        if (lists.size() == 1) {
+            return lists.get(0);
+        }
         int total = 0;
         for (int[] l : lists) {
             total += l.length;
@@ -58,14 +61,7 @@ final class TouchedRows {
             System.arraycopy(l, 0, all, at, l.length);
             at += l.length;
         }
-        java.util.Arrays.sort(all);
-        int distinct = 0;
-        for (int i = 0; i < all.length; i++) {
-            if (i == 0 || all[i] != all[i - 1]) {
-                all[distinct++] = all[i];
-            }
-        }
-        return java.util.Arrays.copyOf(all, distinct);
+        return DenseLayer.distinctSorted(all, 0, total, bound);
     }
 
     /** Floats of the compact gradient over {@code rows}: every parameter outside the sparse block, then the rows. */
@@ -74,7 +70,11 @@ final class TouchedRows {
         return Math.addExact(net.store().size() - sparse.length(), Math.multiplyExact(rows.length, sparse.units()));
     }
 
-    /** Copies the gradient's parameters outside the sparse block, then its rows {@code rows}, into out[0, compactLength). */
+    /**
+     * Copies the gradient's parameters outside the sparse block, then its rows {@code rows}, into
+     * out[0, compactLength), zeroing those rows in the grads (read while in cache): the summed
+     * rows are used from the compact form ({@link #rowsFrom}), only the rest goes back ({@link #unpackOthers}).
+     */
     static void pack(Network net, int[] rows, float[] out) {
         float[] g = net.store().grads();
         ParamBlock sparse = sparseBlock(net);
@@ -85,26 +85,26 @@ final class TouchedRows {
         System.arraycopy(g, sparse.end(), out, at, rest);
         at += rest;
         for (int j : rows) {
-            System.arraycopy(g, sparse.offset() + j * units, out, at, units);
+            int row = sparse.offset() + j * units;
+            System.arraycopy(g, row, out, at, units);
+            java.util.Arrays.fill(g, row, row + units, 0f);
             at += units;
         }
+        ((DenseLayer) net.layers().get(0)).noteWrittenInstead(new int[0]);
     }
 
-    /** The inverse of {@link #pack}: the summed compact gradient back into the network's grads (the first layer told of the rows). */
-    static void unpack(float[] in, Network net, int[] rows) {
+    /** Where the rows start in the compact gradient. */
+    static int rowsFrom(Network net) {
+        ParamBlock sparse = sparseBlock(net);
+        return net.store().size() - sparse.length();
+    }
+
+    /** The summed parameters outside the sparse block, back from the compact gradient into the network's grads. */
+    static void unpackOthers(float[] in, Network net) {
         float[] g = net.store().grads();
         ParamBlock sparse = sparseBlock(net);
-        int units = sparse.units();
         System.arraycopy(in, 0, g, 0, sparse.offset());
-        int at = sparse.offset();
-        int rest = net.store().size() - sparse.end();
-        System.arraycopy(in, at, g, sparse.end(), rest);
-        at += rest;
-        for (int j : rows) {
-            System.arraycopy(in, at, g, sparse.offset() + j * units, units);
-            at += units;
-        }
-        ((DenseLayer) net.layers().get(0)).noteWritten(rows);
+        System.arraycopy(in, sparse.offset(), g, sparse.end(), net.store().size() - sparse.end());
     }
 
     private static ParamBlock sparseBlock(Network net) {

@@ -35,7 +35,7 @@ final class Worker {
 
         State(Tasks.Run run, int partition) {
             this.run = run;
-            this.net = Network.create(ModelSpec.fromJson(run.specJson()), run.seed());
+            this.net = Network.forWeights(ModelSpec.fromJson(run.specJson())); // every task loads the weights
             BatchPlan plan = new BatchPlan(run.seed(), run.globalBatch(), run.layout());
             this.stepper = new LocalStepper(net, plan, partition, run.seed());
         }
@@ -130,7 +130,7 @@ final class Worker {
 
     private record FullBatchState(Network net, int chunk, Batches batch) {
         FullBatchState(Tasks.Run run, CachedShard block) {
-            this(Network.create(ModelSpec.fromJson(run.specJson()), run.seed()), block);
+            this(Network.forWeights(ModelSpec.fromJson(run.specJson())), block);
         }
 
         private FullBatchState(Network net, CachedShard block) {
@@ -231,7 +231,7 @@ final class Worker {
                     } else {
                         touched = exchangeRows(peers, st, rows);
                         figures = peers.allReduce(st.compact, TouchedRows.compactLength(st.net, touched), BatchResultBytes.encode(local));
-                        TouchedRows.unpack(st.compact, st.net, touched);
+                        TouchedRows.unpackOthers(st.compact, st.net);
                     }
                 } else {
                     st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s, new Network.BackwardProgress() {
@@ -250,7 +250,8 @@ final class Worker {
                 }
                 long t2 = System.nanoTime();
                 BatchResult global = BatchResultBytes.merge(figures);
-                double penalty = update.apply(global.count(), global.bnStats(), touched);
+                double penalty = touched == null ? update.apply(global.count(), global.bnStats())
+                        : update.apply(global.count(), global.bnStats(), touched, st.compact, TouchedRows.rowsFrom(st.net));
                 lossSum += global.lossSum();
                 penaltySum += penalty * global.count();
                 count += global.count();
@@ -266,6 +267,7 @@ final class Worker {
             overlapped = peers.overlappedNanos();
         }
         Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
+
         return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange,
                 busy, overlapped);
     }
@@ -285,7 +287,7 @@ final class Worker {
                 throw new java.io.UncheckedIOException(e);
             }
         }
-        int[] union = TouchedRows.union(lists);
+        int[] union = TouchedRows.union(lists, inputs);
         int length = TouchedRows.compactLength(st.net, union);
         if (st.compact.length < length) {
             st.compact = new float[Math.max(length, st.compact.length + st.compact.length / 2)];
@@ -317,7 +319,7 @@ final class Worker {
     /** Inference figures of the model in {@code model} over the shard, block by block. */
     static Evaluation evaluate(CachedShard block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
         Network net = WorkerCache.get(run.runId(), "eval", block.shard(),
-                () -> Network.create(ModelSpec.fromJson(run.specJson()), run.seed()));
+                () -> Network.forWeights(ModelSpec.fromJson(run.specJson())));
         model.value().loadInto(net);
         List<Evaluation> parts = new ArrayList<>();
         for (int b = 0; b < block.blockCount(); b++) {

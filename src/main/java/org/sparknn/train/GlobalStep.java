@@ -2,6 +2,7 @@ package org.sparknn.train;
 
 import org.sparknn.nn.BatchStats;
 import org.sparknn.nn.BnPopulation;
+import org.sparknn.nn.DenseLayer;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.ParamBlock;
 
@@ -45,23 +46,39 @@ public final class GlobalStep {
      * gradient is zero (see {@link Updater#apply(float[], float[], int[])}).
      */
     public double apply(long count, List<BatchStats> bnStats, int[] touched) {
+        return apply(count, bnStats, touched, null, 0);
+    }
+
+    /**
+     * {@link #apply(long, List, int[])} with the touched rows' gradient sums in {@code rows}
+     * (row k at rowsFrom + k * units, a compact gradient; their places in the grads are zero).
+     */
+    public double apply(long count, List<BatchStats> bnStats, int[] touched, float[] rows, int rowsFrom) {
         float[] g = net.store().grads();
+        float[] w = net.store().values();
         float inv = 1.0f / count;
-        updater.forEachRange(touched, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                g[i] *= inv;
+        double learningRate = updater.nextLearningRate();
+        if (touched != null && updater.sparse()) {
+            if (!bnStats.isEmpty()) {
+                BnPopulation.updateRunning(net.batchNormLayers(), bnStats, net.store().state());
             }
-        });
+            double penalty = updater.penalty(w);
+            lastLearningRate = updater.applySparse(w, g, touched, rows, rowsFrom, inv, (i, v) -> {
+                throw diverged("mean gradient", i, v, learningRate, count);
+            });
+            ((DenseLayer) net.layers().get(0)).noteWrittenInstead(new int[0]); // the rows are zero in the grads now
+            return penalty;
+        }
+        for (int i = 0; i < g.length; i++) {
+            g[i] *= inv;
+        }
         if (!bnStats.isEmpty()) {
             BnPopulation.updateRunning(net.batchNormLayers(), bnStats, net.store().state());
         }
-        requireFinite(g, touched, "mean gradient", updater.nextLearningRate(), count);
-        float[] w = net.store().values();
+        requireFinite(g, "mean gradient", learningRate, count);
         double penalty = updater.penalty(w);
-        if (touched == null) {
-            net.noteAllGradientsWritten(); // the penalty gradient lands everywhere
-        }
-        lastLearningRate = updater.apply(w, g, touched);
+        net.noteAllGradientsWritten(); // the penalty gradient lands everywhere
+        lastLearningRate = updater.apply(w, g);
         return penalty;
     }
 
@@ -70,22 +87,24 @@ public final class GlobalStep {
      * is otherwise caught by the next step's gradient.
      */
     public void requireFiniteWeights() {
-        requireFinite(net.store().values(), null, "weights after the update", lastLearningRate, 0);
+        requireFinite(net.store().values(), "weights after the update", lastLearningRate, 0);
     }
 
-    /** Stops the run at the first non-finite value (in the ranges a step on {@code touched} wrote), naming the step, the parameter block and the learning rate. */
-    private void requireFinite(float[] a, int[] touched, String what, double learningRate, long count) {
-        updater.forEachRange(touched, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                if (!Float.isFinite(a[i])) {
-                    throw new TrainingDivergedException(String.format(java.util.Locale.ROOT,
-                            "training diverged at step %d: the %s of %s is %s (learning rate %.3g%s); "
-                                    + "lower learningRate, check the input for extreme values, or add regularization",
-                            updater.optimizer().steps() + (count > 0 ? 1 : 0), what, blockName(i), a[i], learningRate,
-                            count > 0 ? ", " + count + " samples in the batch" : ""));
-                }
+    /** Stops the run at the first non-finite value, naming the step, the parameter block and the learning rate. */
+    private void requireFinite(float[] a, String what, double learningRate, long count) {
+        for (int i = 0; i < net.store().size(); i++) {
+            if (!Float.isFinite(a[i])) {
+                throw diverged(what, i, a[i], learningRate, count);
             }
-        });
+        }
+    }
+
+    private TrainingDivergedException diverged(String what, int index, float value, double learningRate, long count) {
+        return new TrainingDivergedException(String.format(java.util.Locale.ROOT,
+                "training diverged at step %d: the %s of %s is %s (learning rate %.3g%s); "
+                        + "lower learningRate, check the input for extreme values, or add regularization",
+                updater.optimizer().steps() + (count > 0 ? 1 : 0), what, blockName(index), value, learningRate,
+                count > 0 ? ", " + count + " samples in the batch" : ""));
     }
 
     private String blockName(int index) {

@@ -72,43 +72,71 @@ public final class Updater {
         return lr;
     }
 
+    /** Told of a non-finite mean gradient; expected to throw. */
+    public interface NonFinite {
+        void found(int index, float value);
+    }
+
+    /** Whether steps can update the first layer's weights row by row ({@link #applySparse}). */
+    public boolean sparse() {
+        return sparseBlock != null;
+    }
+
     /**
-     * {@link #apply(float[], float[])} on sparse input, where the gradient of the first layer's
-     * input-major weights is zero outside the rows of {@code touched} (inputs the global batch
-     * held; sorted, distinct): those rows get the full step (penalty gradient, optimizer with its
-     * state); every other row only its regularization step, the plain gradient step of the
-     * penalty and weight decay (what the dense step does to them with SGD, bit for bit), its
-     * optimizer state left as it was. Proximal L1 and max-norm then act on all weights as in the
-     * dense step. With {@code touched} null, or no sparse block, this is the dense step.
+     * The step on sparse input, from the gradient SUM in g over samples whose reciprocal is
+     * {@code inv}: g is zero in the first layer's input-major weights outside the rows of
+     * {@code touched} (inputs the global batch held; sorted, distinct). Those rows get the full
+     * step (penalty gradient, optimizer with its state); every other row only its regularization
+     * step, the plain gradient step of the penalty and weight decay (what the dense step does to
+     * them with SGD, bit for bit), its optimizer state left as it was. Proximal L1 and max-norm
+     * then act on all weights as in the dense step. Every value goes through the same operations
+     * in the same order as in {@link #apply(float[], float[])}, but each touched row is scaled,
+     * checked and stepped in one visit (rows lie scattered: a pass costs their cache misses).
+     *
+     * <p>The touched rows' gradients are read from {@code rows} (row k, input touched[k], at
+     * rowsFrom + k * units: a compact gradient), or from their own place in g when {@code rows}
+     * is null; they are used up: in g they are zero on return.
      */
-    public double apply(float[] w, float[] g, int[] touched) {
-        if (touched == null || sparseBlock == null) {
-            return apply(w, g);
-        }
+    public double applySparse(float[] w, float[] g, int[] touched, float[] rows, int rowsFrom, float inv, NonFinite nonFinite) {
         double lr = schedule.at(optimizer.steps());
         ParamBlock sb = sparseBlock;
         int units = sb.units();
-        clipSparse(g, touched);
+        float[] gr = rows == null ? g : rows;
+        for (ParamBlock b : otherBlocks) {
+            scale(g, b.offset(), b.end(), inv, nonFinite);
+        }
+        boolean scaled = clipNorm > 0;
+        if (scaled) {
+            for (int k = 0; k < touched.length; k++) {
+                int at = rowAt(touched, k, rows, rowsFrom, units);
+                scale(gr, at, at + units, inv, nonFinite);
+            }
+            clipSparse(g, touched, rows, rowsFrom);
+        }
         regularization.addGradient(w, g, otherBlocks);
         float l2f = (float) regularization.l2();
         float l1Sub = regularization.l1Proximal() ? 0f : (float) regularization.l1();
-        if (l2f != 0 || l1Sub != 0) {
-            for (int j : touched) {
-                int row = sb.offset() + j * units;
-                for (int i = row; i < row + units; i++) {
-                    g[i] += l2f * w[i] + l1Sub * Math.signum(w[i]);
-                }
-            }
-        }
         optimizer.beginStep();
         float lrf = (float) lr;
         for (ParamBlock b : otherBlocks) {
             float decay = regularization.applies(b) ? weightDecay : 0f;
             optimizer.update(w, g, b.offset(), b.end(), lrf, decay);
         }
-        for (int j : touched) {
-            int row = sb.offset() + j * units;
-            optimizer.update(w, g, row, row + units, lrf, weightDecay);
+        for (int k = 0; k < touched.length; k++) {
+            int row = sb.offset() + touched[k] * units;
+            int at = rowAt(touched, k, rows, rowsFrom, units);
+            if (!scaled) {
+                scale(gr, at, at + units, inv, nonFinite);
+            }
+            if (l2f != 0 || l1Sub != 0) {
+                for (int i = 0; i < units; i++) {
+                    gr[at + i] += l2f * w[row + i] + l1Sub * Math.signum(w[row + i]);
+                }
+            }
+            optimizer.update(w, row, row + units, gr, at, lrf, weightDecay);
+            if (rows == null) {
+                java.util.Arrays.fill(g, row, row + units, 0f);
+            }
         }
         if (l2f != 0 || l1Sub != 0 || weightDecay != 0) {
             regularizeUntouched(w, touched, lrf, l2f, l1Sub);
@@ -116,6 +144,19 @@ public final class Updater {
         regularization.proximalL1(w, blocks, lr);
         regularization.applyMaxNorm(w, blocks);
         return lr;
+    }
+
+    private int rowAt(int[] touched, int k, float[] rows, int rowsFrom, int units) {
+        return rows == null ? sparseBlock.offset() + touched[k] * units : rowsFrom + k * units;
+    }
+
+    private static void scale(float[] g, int from, int to, float inv, NonFinite nonFinite) {
+        for (int i = from; i < to; i++) {
+            g[i] *= inv;
+            if (!Float.isFinite(g[i])) {
+                nonFinite.found(i, g[i]);
+            }
+        }
     }
 
     /** The regularization step of the sparse block's rows outside {@code touched}: what SGD does to a weight whose data gradient is zero. */
@@ -137,61 +178,47 @@ public final class Updater {
         }
     }
 
-    /** {@link #clip} where only the other blocks and the touched rows of the sparse block can be non-zero (summed in index order, as there). */
-    private void clipSparse(float[] g, int[] touched) {
-        if (clipNorm <= 0) {
-            return;
-        }
-        double[] sq = {0};
-        forEachRange(touched, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                sq[0] += (double) g[i] * g[i];
+    /** {@link #clip} where only the other blocks and the touched rows can be non-zero, summed in index order as there. */
+    private void clipSparse(float[] g, int[] touched, float[] rows, int rowsFrom) {
+        double sq = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            float scale = pass == 0 ? 1f : (float) (clipNorm / Math.sqrt(sq));
+            if (pass == 1 && !(Math.sqrt(sq) > clipNorm)) {
+                return;
             }
-        });
-        double norm = Math.sqrt(sq[0]);
-        if (norm > clipNorm) {
-            float scale = (float) (clipNorm / norm);
-            forEachRange(touched, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    g[i] *= scale;
+            boolean rowsDone = false;
+            for (ParamBlock b : otherBlocks) {
+                if (!rowsDone && b.offset() > sparseBlock.offset()) {
+                    sq = clipRows(g, touched, rows, rowsFrom, pass, scale, sq);
+                    rowsDone = true;
                 }
-            });
-        }
-    }
-
-    /** A range [from, to) of the flat parameter array. */
-    public interface Range {
-        void accept(int from, int to);
-    }
-
-    /**
-     * In index order, the ranges of the gradient a step on sparse input can have written: every
-     * block but the sparse one, and of that one the rows of {@code touched}. Everything when dense.
-     */
-    public void forEachRange(int[] touched, Range range) {
-        if (touched == null || sparseBlock == null) {
-            range.accept(0, blocks.isEmpty() ? 0 : blocks.get(blocks.size() - 1).end());
-            return;
-        }
-        int units = sparseBlock.units();
-        boolean sparseDone = false;
-        for (ParamBlock b : otherBlocks) {
-            if (!sparseDone && b.offset() > sparseBlock.offset()) {
-                touchedRows(touched, units, range);
-                sparseDone = true;
+                sq = clipRange(g, b.offset(), b.end(), pass, scale, sq);
             }
-            range.accept(b.offset(), b.end());
-        }
-        if (!sparseDone) {
-            touchedRows(touched, units, range);
+            if (!rowsDone) {
+                sq = clipRows(g, touched, rows, rowsFrom, pass, scale, sq);
+            }
         }
     }
 
-    private void touchedRows(int[] touched, int units, Range range) {
-        for (int j : touched) {
-            int row = sparseBlock.offset() + j * units;
-            range.accept(row, row + units);
+    private double clipRows(float[] g, int[] touched, float[] rows, int rowsFrom, int pass, float scale, double sq) {
+        int units = sparseBlock.units();
+        for (int k = 0; k < touched.length; k++) {
+            int at = rowAt(touched, k, rows, rowsFrom, units);
+            sq = clipRange(rows == null ? g : rows, at, at + units, pass, scale, sq);
         }
+        return sq;
+    }
+
+    /** Pass 0 adds the squares to sq; pass 1 scales. */
+    private static double clipRange(float[] g, int from, int to, int pass, float scale, double sq) {
+        for (int i = from; i < to; i++) {
+            if (pass == 0) {
+                sq += (double) g[i] * g[i];
+            } else {
+                g[i] *= scale;
+            }
+        }
+        return sq;
     }
 
     /** Scales the data gradient down to L2 norm clipNorm when it is longer (over all parameters at once). */

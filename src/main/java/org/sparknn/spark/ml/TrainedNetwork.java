@@ -74,7 +74,7 @@ public final class TrainedNetwork implements Serializable {
             synchronized (this) {
                 if (networks == null) {
                     networks = ThreadLocal.withInitial(() -> {
-                        Network net = Network.create(spec(), 0);
+                        Network net = Network.forWeights(spec());
                         net.store().setValues(weights);
                         net.store().setState(state);
                         return net;
