@@ -6,7 +6,9 @@ import org.sparknn.config.Range;
 
 /**
  * Immutable description of a layer: its kind and hyper-parameters. Shapes are inferred from the
- * previous layer when the network is built. Serializes to JSON as {"type": "dense", ...}.
+ * previous layer when the network is built: a shape is [features], or [channels, height, width]
+ * for images (a row of activations then holds one sample's values channel-major, NCHW).
+ * Serializes to JSON as {"type": "dense", ...}.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -19,21 +21,30 @@ import org.sparknn.config.Range;
         @JsonSubTypes.Type(value = LayerSpec.Dropout.class, name = "dropout"),
         @JsonSubTypes.Type(value = LayerSpec.BatchNorm.class, name = "batch_norm"),
         @JsonSubTypes.Type(value = LayerSpec.Flatten.class, name = "flatten"),
+        @JsonSubTypes.Type(value = LayerSpec.Conv2d.class, name = "conv2d"),
+        @JsonSubTypes.Type(value = LayerSpec.MaxPool2d.class, name = "max_pool2d"),
+        @JsonSubTypes.Type(value = LayerSpec.AvgPool2d.class, name = "avg_pool2d"),
+        @JsonSubTypes.Type(value = LayerSpec.GlobalAvgPool.class, name = "global_avg_pool"),
+        @JsonSubTypes.Type(value = LayerSpec.BatchNorm2d.class, name = "batch_norm2d"),
+        @JsonSubTypes.Type(value = LayerSpec.SpatialDropout.class, name = "spatial_dropout"),
 })
 public sealed interface LayerSpec {
 
-    /** Output width of the layer for an input of width {@code in} (the same as the input unless it reshapes). */
-    default int outputSize(int in) {
+    /**
+     * Output shape of the layer for an input of shape {@code in}: the same as the input unless the
+     * layer reshapes. Throws when the input does not fit the layer (the caller names the layer).
+     */
+    default int[] outputShape(int[] in) {
         return in;
     }
 
-    /** Trained parameters the layer holds for an input of width {@code in}. */
-    default long paramCount(int in) {
+    /** Trained parameters the layer holds for an input of shape {@code in}. */
+    default long paramCount(int[] in) {
         return 0;
     }
 
-    /** Non-trained state values (BN population statistics) for an input of width {@code in}. */
-    default long stateCount(int in) {
+    /** Non-trained state values (BN population statistics) for an input of shape {@code in}. */
+    default long stateCount(int[] in) {
         return 0;
     }
 
@@ -58,13 +69,13 @@ public sealed interface LayerSpec {
         }
 
         @Override
-        public int outputSize(int in) {
-            return units;
+        public int[] outputShape(int[] in) {
+            return new int[] {units};
         }
 
         @Override
-        public long paramCount(int in) {
-            return (long) units * in + units;
+        public long paramCount(int[] in) {
+            return (long) units * Shapes.size(in) + units;
         }
     }
 
@@ -129,16 +140,170 @@ public sealed interface LayerSpec {
         }
 
         @Override
-        public long paramCount(int in) {
-            return 2L * in; // gamma, beta
+        public long paramCount(int[] in) {
+            return 2L * Shapes.size(in); // gamma, beta
         }
 
         @Override
-        public long stateCount(int in) {
-            return 2L * in; // population mean, variance
+        public long stateCount(int[] in) {
+            return 2L * Shapes.size(in); // population mean, variance
         }
     }
 
     record Flatten() implements LayerSpec {
+        @Override
+        public int[] outputShape(int[] in) {
+            return new int[] {Shapes.size(in)};
+        }
+    }
+
+    /**
+     * 2-d convolution (cross-correlation, as in every framework) of a [C, H, W] input with
+     * {@code filters} kernels of [C, kernelHeight, kernelWidth]; zero padding on all four sides.
+     * Output [filters, (H + 2 padding - kernelHeight) / stride + 1, same for W].
+     *
+     * @param stride  step between windows, default 1
+     * @param padding zeros added on each side, default 0; at most kernel - 1 so that every window
+     *                sees some input
+     * @param init    "auto", "he" or "glorot" as for {@link Dense}
+     */
+    record Conv2d(int filters, int kernelHeight, int kernelWidth, Integer stride, Integer padding, String init)
+            implements LayerSpec {
+        public Conv2d {
+            stride = stride == null ? 1 : stride;
+            padding = padding == null ? 0 : padding;
+            init = init == null ? "auto" : init;
+            Shapes.requireAtLeast("conv2d.filters", filters, 1);
+            Shapes.requireAtLeast("conv2d.kernelHeight", kernelHeight, 1);
+            Shapes.requireAtLeast("conv2d.kernelWidth", kernelWidth, 1);
+            Shapes.requireAtLeast("conv2d.stride", stride, 1);
+            Shapes.requireWithin("conv2d.padding", padding, 0, Math.min(kernelHeight, kernelWidth) - 1);
+            if (!init.equals("auto") && !init.equals("he") && !init.equals("glorot")) {
+                throw new IllegalArgumentException("conv2d.init must be one of auto, he, glorot; got '" + init + "'");
+            }
+        }
+
+        /** A square kernel. */
+        public Conv2d(int filters, int kernel, int stride, int padding) {
+            this(filters, kernel, kernel, stride, padding, "auto");
+        }
+
+        @Override
+        public int[] outputShape(int[] in) {
+            int[] chw = Shapes.chw(in, "conv2d");
+            return new int[] {filters, Shapes.windows("conv2d", "height", chw[1], kernelHeight, stride, padding),
+                    Shapes.windows("conv2d", "width", chw[2], kernelWidth, stride, padding)};
+        }
+
+        @Override
+        public long paramCount(int[] in) {
+            return (long) filters * Shapes.chw(in, "conv2d")[0] * kernelHeight * kernelWidth + filters;
+        }
+    }
+
+    /**
+     * Maximum over kernel x kernel windows of each channel; padded positions never win.
+     *
+     * @param stride  default: the kernel (non-overlapping windows)
+     * @param padding default 0, at most kernel / 2
+     */
+    record MaxPool2d(int kernel, Integer stride, Integer padding) implements LayerSpec {
+        public MaxPool2d {
+            stride = stride == null ? kernel : stride;
+            padding = padding == null ? 0 : padding;
+            Shapes.requirePool("max_pool2d", kernel, stride, padding);
+        }
+
+        public MaxPool2d(int kernel) {
+            this(kernel, null, null);
+        }
+
+        @Override
+        public int[] outputShape(int[] in) {
+            return Shapes.pooled("max_pool2d", in, kernel, stride, padding);
+        }
+    }
+
+    /**
+     * Mean over kernel x kernel windows of each channel. Padded positions are not counted: a
+     * window at the border averages the inputs it covers.
+     *
+     * @param stride  default: the kernel (non-overlapping windows)
+     * @param padding default 0, at most kernel / 2
+     */
+    record AvgPool2d(int kernel, Integer stride, Integer padding) implements LayerSpec {
+        public AvgPool2d {
+            stride = stride == null ? kernel : stride;
+            padding = padding == null ? 0 : padding;
+            Shapes.requirePool("avg_pool2d", kernel, stride, padding);
+        }
+
+        public AvgPool2d(int kernel) {
+            this(kernel, null, null);
+        }
+
+        @Override
+        public int[] outputShape(int[] in) {
+            return Shapes.pooled("avg_pool2d", in, kernel, stride, padding);
+        }
+    }
+
+    /** Mean of each channel over height x width: [C, H, W] becomes [C]. */
+    record GlobalAvgPool() implements LayerSpec {
+        @Override
+        public int[] outputShape(int[] in) {
+            return new int[] {Shapes.chw(in, "global_avg_pool")[0]};
+        }
+    }
+
+    /**
+     * Batch normalization of images, per channel over batch x height x width; otherwise as
+     * {@link BatchNorm} (same statistics, population estimators and defaults).
+     */
+    record BatchNorm2d(Double epsilon, Double momentum) implements LayerSpec {
+        public BatchNorm2d {
+            epsilon = epsilon == null ? BatchNorm.DEFAULT_EPSILON : epsilon;
+            momentum = momentum == null ? BatchNorm.DEFAULT_MOMENTUM : momentum;
+            BatchNorm.EPSILON.require("batch_norm2d.epsilon", epsilon);
+            BatchNorm.MOMENTUM.require("batch_norm2d.momentum", momentum);
+        }
+
+        public BatchNorm2d() {
+            this(null, null);
+        }
+
+        @Override
+        public int[] outputShape(int[] in) {
+            Shapes.chw(in, "batch_norm2d");
+            return in;
+        }
+
+        @Override
+        public long paramCount(int[] in) {
+            return 2L * Shapes.chw(in, "batch_norm2d")[0]; // gamma, beta per channel
+        }
+
+        @Override
+        public long stateCount(int[] in) {
+            return 2L * Shapes.chw(in, "batch_norm2d")[0]; // population mean, variance per channel
+        }
+    }
+
+    /**
+     * Spatial dropout: inverted dropout of whole channels. {@code rate} is the DROP probability of
+     * a channel of a sample; kept channels are scaled by 1/(1-rate) in training; identity at
+     * inference. Neighbouring pixels of a feature map are strongly correlated, so dropping single
+     * pixels barely regularizes a convolutional layer; dropping channels does.
+     */
+    record SpatialDropout(double rate) implements LayerSpec {
+        public SpatialDropout {
+            Dropout.RATE.require("spatial_dropout.rate (drop probability)", rate);
+        }
+
+        @Override
+        public int[] outputShape(int[] in) {
+            Shapes.chw(in, "spatial_dropout");
+            return in;
+        }
     }
 }

@@ -10,7 +10,9 @@ import java.util.List;
 
 /**
  * A sequential network: input shape, layers in order, and the loss. Serializes to JSON for
- * model files and configuration.
+ * model files and configuration. The input shape is [features], or [channels, height, width]
+ * for image layers (rows of pixel values channel-major); each layer's shape is inferred from
+ * the one before, and a layer that does not fit its input fails here, naming the layer.
  */
 public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss) {
     private static final ObjectMapper JSON = JsonMapper.builder()
@@ -42,6 +44,7 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
         if (loss == LossKind.BINARY_CROSS_ENTROPY && !(last instanceof LayerSpec.Sigmoid)) {
             throw new IllegalArgumentException("loss BINARY_CROSS_ENTROPY needs a sigmoid as the last layer, found " + typeName(last));
         }
+        shapes(inputShape, layers);
     }
 
     public ModelSpec(int inputSize, List<LayerSpec> layers, LossKind loss) {
@@ -61,13 +64,36 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
         return s;
     }
 
+    /**
+     * The shape of each layer's input, then the network's output shape (layers + 1 entries).
+     * Errors name the layer: "layer 3 (conv2d): ...".
+     */
+    public List<int[]> shapes() {
+        return shapes(inputShape, layers);
+    }
+
+    private static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
+        List<int[]> shapes = new java.util.ArrayList<>(layers.size() + 1);
+        int[] shape = inputShape.clone();
+        shapes.add(shape);
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec l = layers.get(i);
+            try {
+                shape = l.outputShape(shape).clone();
+                Shapes.size(shape);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new IllegalArgumentException("layer " + i + " (" + jsonType(l) + ") on input "
+                        + java.util.Arrays.toString(shapes.get(i)) + ": " + e.getMessage(), e);
+            }
+            shapes.add(shape);
+        }
+        return shapes;
+    }
+
     /** Width of the network's output. */
     public int outputSize() {
-        int size = inputSize();
-        for (LayerSpec l : layers) {
-            size = l.outputSize(size);
-        }
-        return size;
+        List<int[]> shapes = shapes();
+        return Shapes.size(shapes.get(shapes.size() - 1));
     }
 
     /** Trained parameters of the whole network (the length of its flat parameter vector). */
@@ -80,12 +106,11 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
         return sumOverLayers(LayerSpec::stateCount);
     }
 
-    private long sumOverLayers(java.util.function.ToLongBiFunction<LayerSpec, Integer> count) {
+    private long sumOverLayers(java.util.function.ToLongBiFunction<LayerSpec, int[]> count) {
         long n = 0;
-        int size = inputSize();
-        for (LayerSpec l : layers) {
-            n += count.applyAsLong(l, size);
-            size = l.outputSize(size);
+        List<int[]> shapes = shapes();
+        for (int i = 0; i < layers.size(); i++) {
+            n += count.applyAsLong(layers.get(i), shapes.get(i));
         }
         return n;
     }
@@ -133,6 +158,17 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
     }
 
     private static String typeName(LayerSpec s) {
+        return s.getClass().getSimpleName();
+    }
+
+    /** The layer's JSON type name ("conv2d"), as users write it. */
+    static String jsonType(LayerSpec s) {
+        for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t
+                : LayerSpec.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class).value()) {
+            if (t.value() == s.getClass()) {
+                return t.name();
+            }
+        }
         return s.getClass().getSimpleName();
     }
 
