@@ -43,6 +43,14 @@ public final class Im2col {
         return outH * outW;
     }
 
+    public int outHeight() {
+        return outH;
+    }
+
+    public int outWidth() {
+        return outW;
+    }
+
     public int kernelArea() {
         return kh * kw;
     }

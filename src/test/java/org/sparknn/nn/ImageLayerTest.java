@@ -76,6 +76,75 @@ class ImageLayerTest {
     }
 
     @Test
+    void conv2dGradientsEqualNaiveLoops() {
+        // stride 1 with a square kernel takes the transposed-convolution route for dX, the others col2im
+        Random rnd = new Random(6);
+        int n = 3;
+        int c = 2;
+        int h = 7;
+        int w = 6;
+        int[][] cases = {{3, 3, 3, 1, 1}, {3, 3, 3, 1, 0}, {2, 5, 5, 1, 2}, {3, 3, 3, 2, 1}, {2, 2, 3, 1, 1}, {4, 1, 1, 1, 0}};
+        for (int[] kc : cases) {
+            int outC = kc[0];
+            int kh = kc[1];
+            int kw = kc[2];
+            int stride = kc[3];
+            int pad = kc[4];
+            ParamStore store = new ParamStore();
+            Conv2dLayer conv = new Conv2dLayer(0, c, h, w, outC, kh, kw, stride, pad, true, store);
+            store.allocate();
+            float[] params = store.values();
+            for (int i = 0; i < params.length; i++) {
+                params[i] = (float) rnd.nextGaussian();
+            }
+            float[] x = gaussian(rnd, n * c * h * w);
+            conv.forward(x, n, Pass.inference());
+            int outH = (h + 2 * pad - kh) / stride + 1;
+            int outW = (w + 2 * pad - kw) / stride + 1;
+            float[] dy = gaussian(rnd, n * outC * outH * outW);
+            float[] dx = conv.backward(dy, n, true);
+            double[] dxNaive = new double[n * c * h * w];
+            double[] dwNaive = new double[outC * c * kh * kw];
+            double[] dbNaive = new double[outC];
+            for (int r = 0; r < n; r++) {
+                for (int o = 0; o < outC; o++) {
+                    for (int oy = 0; oy < outH; oy++) {
+                        for (int ox = 0; ox < outW; ox++) {
+                            double g = dy[((r * outC + o) * outH + oy) * outW + ox];
+                            dbNaive[o] += g;
+                            for (int ci = 0; ci < c; ci++) {
+                                for (int i = 0; i < kh; i++) {
+                                    for (int j = 0; j < kw; j++) {
+                                        int iy = oy * stride - pad + i;
+                                        int ix = ox * stride - pad + j;
+                                        if (iy >= 0 && iy < h && ix >= 0 && ix < w) {
+                                            int wi = ((o * c + ci) * kh + i) * kw + j;
+                                            int xi = ((r * c + ci) * h + iy) * w + ix;
+                                            dxNaive[xi] += g * params[wi];
+                                            dwNaive[wi] += g * x[xi];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            String what = java.util.Arrays.toString(kc);
+            for (int i = 0; i < dxNaive.length; i++) {
+                assertEquals(dxNaive[i], dx[i], 1e-4 * (1 + Math.abs(dxNaive[i])), what + " dX " + i);
+            }
+            float[] grads = store.grads();
+            for (int i = 0; i < dwNaive.length; i++) {
+                assertEquals(dwNaive[i], grads[i], 1e-4 * (1 + Math.abs(dwNaive[i])), what + " dW " + i);
+            }
+            for (int o = 0; o < outC; o++) {
+                assertEquals(dbNaive[o], grads[dwNaive.length + o], 1e-4 * (1 + Math.abs(dbNaive[o])), what + " db " + o);
+            }
+        }
+    }
+
+    @Test
     void conv2dGivesTheSameResultWhateverTheBatchGrouping() {
         // a batch larger than one group of the column buffer: the groups must tile the batch exactly
         Random rnd = new Random(2);
