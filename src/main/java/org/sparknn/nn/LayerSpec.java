@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import org.sparknn.config.Range;
 
+import java.util.List;
+
 /**
  * Immutable description of a layer: its kind and hyper-parameters. Shapes are inferred from the
  * previous layer when the network is built: a shape is [features], or [channels, height, width]
@@ -27,6 +29,7 @@ import org.sparknn.config.Range;
         @JsonSubTypes.Type(value = LayerSpec.GlobalAvgPool.class, name = "global_avg_pool"),
         @JsonSubTypes.Type(value = LayerSpec.BatchNorm2d.class, name = "batch_norm2d"),
         @JsonSubTypes.Type(value = LayerSpec.SpatialDropout.class, name = "spatial_dropout"),
+        @JsonSubTypes.Type(value = LayerSpec.Residual.class, name = "residual"),
 })
 public sealed interface LayerSpec {
 
@@ -304,6 +307,85 @@ public sealed interface LayerSpec {
         public int[] outputShape(int[] in) {
             Shapes.chw(in, "spatial_dropout");
             return in;
+        }
+    }
+
+    /**
+     * Residual block: output = body(x) + shortcut(x), the body being the block's layers in
+     * order. The shortcut is the identity where the body keeps the input's shape; otherwise a
+     * projection learns it: a 1x1 convolution whose stride maps the input's height and width onto
+     * the body's (images), or a dense layer (vectors). There is no activation after the sum; put
+     * one after the block. Blocks do not nest.
+     */
+    record Residual(List<LayerSpec> layers) implements LayerSpec {
+        public Residual {
+            if (layers == null || layers.isEmpty()) {
+                throw new IllegalArgumentException("residual.layers must hold at least one layer");
+            }
+            layers = List.copyOf(layers);
+            for (LayerSpec l : layers) {
+                if (l instanceof Residual) {
+                    throw new IllegalArgumentException("residual blocks do not nest: put the inner block after this one");
+                }
+            }
+        }
+
+        @Override
+        public int[] outputShape(int[] in) {
+            List<int[]> shapes = ModelSpec.shapes(in, layers);
+            int[] out = shapes.get(shapes.size() - 1);
+            projection(in, out);
+            return out;
+        }
+
+        /** The shortcut's layer for an input of shape {@code in}: null for the identity. */
+        public LayerSpec projection(int[] in) {
+            List<int[]> shapes = ModelSpec.shapes(in, layers);
+            return projection(in, shapes.get(shapes.size() - 1));
+        }
+
+        private static LayerSpec projection(int[] in, int[] out) {
+            if (java.util.Arrays.equals(in, out)) {
+                return null;
+            }
+            if (in.length == 1 && out.length == 1) {
+                return new Dense(out[0], "glorot");
+            }
+            if (in.length == 1 || out.length == 1) {
+                throw new IllegalArgumentException("the body maps " + java.util.Arrays.toString(in) + " to "
+                        + java.util.Arrays.toString(out) + "; a shortcut joins images to images or vectors to vectors");
+            }
+            int[] chw = Shapes.chw(in, "residual");
+            int[] outChw = Shapes.chw(out, "residual");
+            for (int stride = 1; stride <= Math.max(chw[1], chw[2]); stride++) {
+                if ((chw[1] - 1) / stride + 1 == outChw[1] && (chw[2] - 1) / stride + 1 == outChw[2]) {
+                    return new Conv2d(outChw[0], 1, 1, stride, 0, "glorot");
+                }
+            }
+            throw new IllegalArgumentException("the body maps " + java.util.Arrays.toString(in) + " to "
+                    + java.util.Arrays.toString(out) + ", which no strided 1x1 convolution of the input matches; "
+                    + "keep the size or shrink it by a stride (e.g. padding = kernel / 2 in the body)");
+        }
+
+        @Override
+        public long paramCount(int[] in) {
+            List<int[]> shapes = ModelSpec.shapes(in, layers);
+            long n = 0;
+            for (int i = 0; i < layers.size(); i++) {
+                n += layers.get(i).paramCount(shapes.get(i));
+            }
+            LayerSpec p = projection(in, shapes.get(shapes.size() - 1));
+            return p == null ? n : n + p.paramCount(in);
+        }
+
+        @Override
+        public long stateCount(int[] in) {
+            List<int[]> shapes = ModelSpec.shapes(in, layers);
+            long n = 0;
+            for (int i = 0; i < layers.size(); i++) {
+                n += layers.get(i).stateCount(shapes.get(i));
+            }
+            return n;
         }
     }
 }

@@ -72,7 +72,7 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
         return shapes(inputShape, layers);
     }
 
-    private static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
+    static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
         List<int[]> shapes = new java.util.ArrayList<>(layers.size() + 1);
         int[] shape = inputShape.clone();
         shapes.add(shape);
@@ -88,6 +88,28 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
             shapes.add(shape);
         }
         return shapes;
+    }
+
+    /** The model-file format version of specs that use only the layers sparknn had before image layers. */
+    public static final int SEQUENTIAL_FORMAT = 2;
+    /** The format version of specs with image layers or residual blocks (a layer may hold a sequence). */
+    public static final int BLOCK_FORMAT = 3;
+
+    /**
+     * The model-file format version a reader needs for this spec: {@link #SEQUENTIAL_FORMAT} when
+     * it uses only dense, activation, dropout, batch_norm and flatten layers (what version-2
+     * readers know), otherwise {@link #BLOCK_FORMAT}, which version-2 readers refuse by its number
+     * instead of failing on an unknown layer type.
+     */
+    public int formatVersion() {
+        for (LayerSpec l : layers) {
+            if (!(l instanceof LayerSpec.Dense || l instanceof LayerSpec.Relu || l instanceof LayerSpec.LeakyRelu
+                    || l instanceof LayerSpec.Sigmoid || l instanceof LayerSpec.Tanh || l instanceof LayerSpec.Softmax
+                    || l instanceof LayerSpec.Dropout || l instanceof LayerSpec.BatchNorm || l instanceof LayerSpec.Flatten)) {
+                return BLOCK_FORMAT;
+            }
+        }
+        return SEQUENTIAL_FORMAT;
     }
 
     /** Width of the network's output. */

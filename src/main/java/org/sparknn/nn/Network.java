@@ -24,10 +24,16 @@ public final class Network {
         List<LayerSpec> specs = spec.layers();
         List<int[]> shapes = spec.shapes();
         for (int i = 0; i < specs.size(); i++) {
-            Layer layer = createLayer(i, specs, shapes.get(i));
+            Layer layer = createLayer(i, specs, i, shapes.get(i));
             layers.add(layer);
             if (layer instanceof BnLayer bn) {
                 batchNorms.add(bn);
+            } else if (layer instanceof ResidualLayer r) {
+                for (Layer part : r.parts()) {
+                    if (part instanceof BnLayer bn) {
+                        batchNorms.add(bn);
+                    }
+                }
             }
         }
         this.outputSize = Shapes.size(shapes.get(specs.size()));
@@ -44,11 +50,18 @@ public final class Network {
         return net;
     }
 
-    private Layer createLayer(int i, List<LayerSpec> specs, int[] shape) {
-        LayerSpec s = specs.get(i);
+    /**
+     * The layer for specs[at] on an input of the given shape; {@code i} is its index for parameter
+     * names and random streams (its position, or for a block's parts one derived from the block's).
+     */
+    private Layer createLayer(int i, List<LayerSpec> specs, int at, int[] shape) {
+        LayerSpec s = specs.get(at);
         int in = Shapes.size(shape);
+        if (s instanceof LayerSpec.Residual r) {
+            return createResidual(i, r, shape);
+        }
         if (s instanceof LayerSpec.Dense d) {
-            return new DenseLayer(i, in, d.units(), useHeInit(d.init(), specs, i), store);
+            return new DenseLayer(i, in, d.units(), useHeInit(d.init(), specs, at), store);
         } else if (s instanceof LayerSpec.Relu) {
             return new ReluLayer(in, 0);
         } else if (s instanceof LayerSpec.LeakyRelu r) {
@@ -69,7 +82,7 @@ public final class Network {
         int[] chw = Shapes.chw(shape, ModelSpec.jsonType(s));
         if (s instanceof LayerSpec.Conv2d c) {
             return new Conv2dLayer(i, chw[0], chw[1], chw[2], c.filters(), c.kernelHeight(), c.kernelWidth(), c.stride(),
-                    c.padding(), useHeInit(c.init(), specs, i), store);
+                    c.padding(), useHeInit(c.init(), specs, at), store);
         } else if (s instanceof LayerSpec.MaxPool2d p) {
             return new MaxPool2dLayer(chw[0], chw[1], chw[2], p.kernel(), p.stride(), p.padding());
         } else if (s instanceof LayerSpec.AvgPool2d p) {
@@ -82,6 +95,32 @@ public final class Network {
             return new SpatialDropoutLayer(i, chw[0], chw[1] * chw[2], d.rate());
         }
         throw new IllegalArgumentException("unsupported layer " + s);
+    }
+
+    /**
+     * A residual block at index i: its parts get indices of their own (so that initial weights and
+     * dropout masks differ between parts) that no network position takes, while their parameter
+     * blocks belong to i.
+     */
+    private Layer createResidual(int i, LayerSpec.Residual r, int[] shape) {
+        if (i >= 2000 || r.layers().size() >= 999) {
+            throw new IllegalArgumentException("residual block at layer " + i + ": blocks need a position below 2000 and fewer than 999 layers");
+        }
+        List<LayerSpec> body = r.layers();
+        List<int[]> shapes = ModelSpec.shapes(shape, body);
+        List<Layer> parts = new ArrayList<>();
+        store.ownedBy(i);
+        for (int j = 0; j < body.size(); j++) {
+            parts.add(createLayer(partIndex(i, j), body, j, shapes.get(j)));
+        }
+        LayerSpec projection = r.projection(shape);
+        Layer shortcut = projection == null ? null : createLayer(partIndex(i, body.size()), List.of(projection), 0, shape);
+        store.ownedBy(-1);
+        return new ResidualLayer(Shapes.size(shape), parts, shortcut);
+    }
+
+    private static int partIndex(int block, int part) {
+        return 1_000_000 + block * 1000 + part;
     }
 
     /**

@@ -81,4 +81,52 @@ class CnnSpecTest {
                 List.of(new LayerSpec.MaxPool2d(5)), LossKind.MSE));
         assertTrue(e.getMessage().contains("layer 0 (max_pool2d)") && e.getMessage().contains("must be in [1, 4]"), e.getMessage());
     }
+
+    private static ModelSpec smallResNet() {
+        return new ModelSpec(new int[] {1, 8, 8}, List.of(new LayerSpec.Conv2d(4, 3, 1, 1), new LayerSpec.BatchNorm2d(),
+                new LayerSpec.Relu(),
+                new LayerSpec.Residual(List.of(new LayerSpec.Conv2d(4, 3, 1, 1), new LayerSpec.BatchNorm2d(), new LayerSpec.Relu(),
+                        new LayerSpec.Conv2d(4, 3, 1, 1), new LayerSpec.BatchNorm2d())), new LayerSpec.Relu(),
+                new LayerSpec.Residual(List.of(new LayerSpec.Conv2d(8, 3, 2, 1), new LayerSpec.BatchNorm2d(), new LayerSpec.Relu(),
+                        new LayerSpec.Conv2d(8, 3, 1, 1), new LayerSpec.BatchNorm2d())), new LayerSpec.Relu(),
+                new LayerSpec.GlobalAvgPool(), new LayerSpec.Dense(10), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
+    }
+
+    @Test
+    void residualBlocksRoundTripAndBuild() {
+        ModelSpec spec = smallResNet();
+        String json = spec.toJson();
+        assertTrue(json.contains("{\"type\":\"residual\",\"layers\":[{\"type\":\"conv2d\""), json);
+        ModelSpec back = ModelSpec.fromJson(json);
+        assertEquals(spec, back);
+        assertEquals(json, back.toJson());
+        assertEquals(ModelSpec.BLOCK_FORMAT, spec.formatVersion());
+        // second block: [4, 8, 8] -> [8, 4, 4], projected by a 1x1 convolution with stride 2
+        assertEquals(new LayerSpec.Conv2d(8, 1, 1, 2, 0, "glorot"),
+                ((LayerSpec.Residual) spec.layers().get(5)).projection(new int[] {4, 8, 8}));
+        long params = (4 * 9 + 4) + 8 + 2 * (4 * 4 * 9 + 4 + 8) + (8 * 4 * 9 + 8 + 16 + 8 * 8 * 9 + 8 + 16) + (8 * 4 + 8) + (8 * 10 + 10);
+        assertEquals(params, spec.paramCount());
+        Network net = Network.create(spec, 1);
+        assertEquals(params, net.store().size());
+        assertEquals(spec.stateCount(), net.store().stateSize());
+        assertEquals(5, net.batchNormLayers().size());
+        // every parameter block belongs to a network position (backward progress is per position)
+        for (ParamBlock b : net.store().blocks()) {
+            assertTrue(b.layerIndex() < spec.layers().size(), b.toString());
+        }
+        assertEquals(ModelSpec.SEQUENTIAL_FORMAT, ModelSpec.fromJson("{\"inputShape\":[4],\"layers\":[{\"type\":\"dense\",\"units\":2}],"
+                + "\"loss\":\"mse\"}").formatVersion());
+    }
+
+    @Test
+    void residualShapeErrorsNameTheBlock() {
+        String m = failure("{\"type\":\"residual\",\"layers\":[{\"type\":\"conv2d\",\"filters\":2,\"kernelHeight\":3,"
+                + "\"kernelWidth\":3}]}", 1, 10, 10);
+        assertTrue(m.contains("layer 0 (residual) on input [1, 10, 10]: the body maps [1, 10, 10] to [2, 8, 8], which no strided 1x1 "
+                + "convolution of the input matches"), m);
+        m = failure("{\"type\":\"residual\",\"layers\":[{\"type\":\"flatten\"}]}", 1, 4, 4);
+        assertTrue(m.contains("a shortcut joins images to images or vectors to vectors"), m);
+        m = failure("{\"type\":\"residual\",\"layers\":[{\"type\":\"residual\",\"layers\":[{\"type\":\"relu\"}]}]}", 4);
+        assertTrue(m.contains("residual blocks do not nest"), m);
+    }
 }

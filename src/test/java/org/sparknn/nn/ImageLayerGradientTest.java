@@ -169,4 +169,25 @@ class ImageLayerGradientTest {
         checkParams("conv-bn2d-relu-maxpool-dropout", afterConv(new LayerSpec.BatchNorm2d(), new LayerSpec.Relu(),
                 new LayerSpec.MaxPool2d(2), new LayerSpec.SpatialDropout(0.3), new LayerSpec.Conv2d(4, 2, 1, 1)));
     }
+
+    @Test
+    void residualBlockWithIdentityShortcut() {
+        checkParams("residual identity", afterConv(new LayerSpec.Residual(List.of(new LayerSpec.Conv2d(3, 3, 1, 1),
+                new LayerSpec.BatchNorm2d(), new LayerSpec.Tanh(), new LayerSpec.Conv2d(3, 3, 1, 1))), new LayerSpec.Tanh()));
+    }
+
+    @Test
+    void residualBlockWithProjection() {
+        // body [3, 6, 6] -> [5, 3, 3]: the shortcut is a 1x1 convolution with stride 2
+        checkParams("residual projection", afterConv(new LayerSpec.Residual(List.of(new LayerSpec.Conv2d(5, 3, 2, 1),
+                new LayerSpec.BatchNorm2d(), new LayerSpec.Tanh(), new LayerSpec.Conv2d(5, 3, 1, 1))), new LayerSpec.Tanh()));
+    }
+
+    @Test
+    void residualBlockOfDenseLayersWithProjection() {
+        ModelSpec spec = new ModelSpec(SHAPE, List.of(new LayerSpec.Flatten(), new LayerSpec.Dense(6),
+                new LayerSpec.Residual(List.of(new LayerSpec.BatchNorm(), new LayerSpec.Tanh(), new LayerSpec.Dense(4))),
+                new LayerSpec.Dense(CLASSES), new LayerSpec.Softmax()), LossKind.SOFTMAX_CROSS_ENTROPY);
+        checkParams("residual dense projection", spec);
+    }
 }
