@@ -7,6 +7,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparknn.data.Dataset;
 import org.sparknn.nn.LossKind;
+import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
 import org.sparknn.spark.RowCheck;
 import org.sparknn.spark.Shards;
@@ -156,6 +157,12 @@ public final class TrainMain {
             System.out.printf(Locale.ROOT, "data: %d training and %d test samples of %d features, read once and packed by the "
                     + "executors in %.1fs: %s; %s%n", trainShards.totalRows(), testShards.totalRows(), trainShards.featureSize(),
                     (System.nanoTime() - t0) / 1e9, trainShards.layout(), trainShards.storage());
+            ModelSpec spec = job.training().specFor(job.model(), trainShards.sparse());
+            if (spec.sparseInput()) {
+                net = Network.create(spec, seed);
+                System.out.println("sparse input: the first layer's weights are stored by feature and a step updates only the "
+                        + "features its batch held (sparseUpdate=lazy)");
+            }
             result = distributed(sc, job, net, workers, trainShards, testShards, listener);
         }
 
@@ -168,7 +175,7 @@ public final class TrainMain {
         summary.put("parameters", net.store().size());
         summary.putAll(result.summary());
         summary.put("bnPopulation", bnPopulation);
-        TrainedNetwork trained = new TrainedNetwork(job.model().toJson(), net.store().values().clone(),
+        TrainedNetwork trained = new TrainedNetwork(net.spec().toJson(), net.store().values().clone(),
                 net.store().state().clone(), job.training().toMap(), summary);
         MLWritable model = job.model().loss() == LossKind.SOFTMAX_CROSS_ENTROPY
                 ? NeuralNetClassificationModel.fromTrained(trained, net.outputSize())

@@ -1,5 +1,6 @@
 package org.sparknn.nn;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -13,8 +14,16 @@ import java.util.List;
  * model files and configuration. The input shape is [features], or [channels, height, width]
  * for image layers (rows of pixel values channel-major); each layer's shape is inferred from
  * the one before, and a layer that does not fit its input fails here, naming the layer.
+ *
+ * <p>{@code sparseInput}: the network is trained on sparse rows. Its first layer, which must be
+ * Dense, then keeps its weights input by input, so that a batch reads and writes only the
+ * weights of the features it holds; and an optimizer step updates, of those weights, only the
+ * ones of features the global batch held (the others get only their regularization step). For
+ * plain SGD that is the dense step exactly; for optimizers with state (momentum, Adam, ...) the
+ * state of absent features stays as it was, as in lazy Adam. Written to JSON only when true.
  */
-public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss) {
+public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
+                        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean sparseInput) {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -44,11 +53,23 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
         if (loss == LossKind.BINARY_CROSS_ENTROPY && !(last instanceof LayerSpec.Sigmoid)) {
             throw new IllegalArgumentException("loss BINARY_CROSS_ENTROPY needs a sigmoid as the last layer, found " + typeName(last));
         }
+        if (sparseInput && !(layers.get(0) instanceof LayerSpec.Dense)) {
+            throw new IllegalArgumentException("sparse input needs a Dense first layer; layer 0 is " + typeName(layers.get(0)));
+        }
         shapes(inputShape, layers);
+    }
+
+    public ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss) {
+        this(inputShape, layers, loss, false);
     }
 
     public ModelSpec(int inputSize, List<LayerSpec> layers, LossKind loss) {
         this(new int[] {inputSize}, layers, loss);
+    }
+
+    /** This spec for sparse rows or not (see the class comment). */
+    public ModelSpec withSparseInput(boolean sparse) {
+        return sparse == sparseInput ? this : new ModelSpec(inputShape, layers, loss, sparse);
     }
 
     @Override
@@ -197,12 +218,12 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss)
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelSpec m && java.util.Arrays.equals(inputShape, m.inputShape)
-                && layers.equals(m.layers) && loss == m.loss;
+                && layers.equals(m.layers) && loss == m.loss && sparseInput == m.sparseInput;
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * java.util.Arrays.hashCode(inputShape) + layers.hashCode()) + loss.hashCode();
+        return 31 * (31 * (31 * java.util.Arrays.hashCode(inputShape) + layers.hashCode()) + loss.hashCode()) + Boolean.hashCode(sparseInput);
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class Network {
             return createResidual(i, r, shape);
         }
         if (s instanceof LayerSpec.Dense d) {
-            return new DenseLayer(i, in, d.units(), useHeInit(d.init(), specs, at), store);
+            return new DenseLayer(i, in, d.units(), useHeInit(d.init(), specs, at), i == 0 && spec.sparseInput(), store);
         } else if (s instanceof LayerSpec.Relu) {
             return new ReluLayer(in, 0);
         } else if (s instanceof LayerSpec.LeakyRelu r) {
@@ -255,13 +255,48 @@ public final class Network {
 
     /** {@link #gradientSum(float[], float[], int, Pass)}, reporting progress to {@code progress} (may be null). */
     public BatchResult gradientSum(float[] x, float[] labels, int n, Pass pass, BackwardProgress progress) {
-        store.zeroGrads();
+        zeroGrads();
         return backward(forward(x, n, pass), labels, n, progress);
+    }
+
+    /**
+     * Zeroes the gradients. On sparse input ({@link ModelSpec#sparseInput()}) the first layer's
+     * weight gradient is zeroed only where something was written since (see {@link DenseLayer#noteWritten}).
+     */
+    public void zeroGrads() {
+        if (layers.get(0) instanceof DenseLayer d && d.inputMajor()) {
+            ParamBlock w = store.blocks().get(0);
+            store.zeroGradsOutside(w.offset(), w.end());
+            d.zeroWeightGradients();
+        } else {
+            store.zeroGrads();
+        }
+    }
+
+    /**
+     * On sparse input ({@link ModelSpec#sparseInput()}) after a batch of sparse rows: the inputs
+     * it held (sorted, distinct), the only rows of the first layer's weight gradient a step
+     * updates in full (see {@code GlobalStep.apply}). Null otherwise.
+     */
+    public int[] sparseStepRows() {
+        return layers.get(0) instanceof DenseLayer d && d.inputMajor() ? d.touchedInputs() : null;
+    }
+
+    /** Whether the network takes sparse input with input-major first weights ({@link ModelSpec#sparseInput()}). */
+    public boolean sparseInput() {
+        return layers.get(0) instanceof DenseLayer d && d.inputMajor();
+    }
+
+    /** After something wrote gradients outside the rows it announced: the next {@link #zeroGrads} clears all of them. */
+    public void noteAllGradientsWritten() {
+        if (layers.get(0) instanceof DenseLayer d) {
+            d.noteAllWritten();
+        }
     }
 
     /** {@link #gradientSum(float[], float[], int, Pass, BackwardProgress)} over CSR rows (see {@link #forward(Csr, Pass)}). */
     public BatchResult gradientSum(Csr x, float[] labels, Pass pass, BackwardProgress progress) {
-        store.zeroGrads();
+        zeroGrads();
         return backward(forward(x, pass), labels, x.rows(), progress);
     }
 

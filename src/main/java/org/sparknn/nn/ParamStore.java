@@ -21,11 +21,16 @@ public final class ParamStore {
 
     /** Reserves a block and returns its offset; only before {@link #allocate()}. */
     public int reserve(int layerIndex, String name, ParamGroup group, int length, int fanIn) {
+        return reserve(layerIndex, name, group, length, fanIn, false);
+    }
+
+    /** {@link #reserve(int, String, ParamGroup, int, int)} of a weight block laid out input by input when {@code inputMajor}. */
+    public int reserve(int layerIndex, String name, ParamGroup group, int length, int fanIn, boolean inputMajor) {
         if (values != null) {
             throw new IllegalStateException("parameters already allocated");
         }
         int offset = size;
-        blocks.add(new ParamBlock(owner >= 0 ? owner : layerIndex, name, group, offset, length, fanIn));
+        blocks.add(new ParamBlock(owner >= 0 ? owner : layerIndex, name, group, offset, length, fanIn, inputMajor));
         size += length;
         return offset;
     }
@@ -92,6 +97,12 @@ public final class ParamStore {
 
     public void zeroGrads() {
         java.util.Arrays.fill(grads, 0f);
+    }
+
+    /** Zeroes the gradients outside [from, to) (a range its owner zeroes where it wrote). */
+    public void zeroGradsOutside(int from, int to) {
+        java.util.Arrays.fill(grads, 0, from, 0f);
+        java.util.Arrays.fill(grads, to, size, 0f);
     }
 
     private static void requireLength(String what, int got, int expected) {

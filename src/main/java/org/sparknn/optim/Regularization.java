@@ -90,6 +90,10 @@ public record Regularization(double l1, double l2, boolean l1Proximal, double ma
             if (b.group() != ParamGroup.WEIGHT) {
                 continue;
             }
+            if (b.inputMajor()) {
+                maxNormInputMajor(w, b);
+                continue;
+            }
             for (int u = 0; u < b.units(); u++) {
                 int from = b.offset() + u * b.fanIn();
                 double sq = 0;
@@ -102,6 +106,36 @@ public record Regularization(double l1, double l2, boolean l1Proximal, double ma
                     for (int i = from; i < from + b.fanIn(); i++) {
                         w[i] *= scale;
                     }
+                }
+            }
+        }
+    }
+
+    /** Max-norm over a block stored input by input: the same sums, in the same order per unit, read in two passes over the rows. */
+    private void maxNormInputMajor(float[] w, ParamBlock b) {
+        int units = b.units();
+        double[] sq = new double[units];
+        for (int j = 0; j < b.fanIn(); j++) {
+            int row = b.offset() + j * units;
+            for (int u = 0; u < units; u++) {
+                sq[u] += (double) w[row + u] * w[row + u];
+            }
+        }
+        float[] scale = new float[units];
+        boolean any = false;
+        for (int u = 0; u < units; u++) {
+            double norm = Math.sqrt(sq[u]);
+            scale[u] = norm > maxNorm ? (float) (maxNorm / norm) : 1f;
+            any |= norm > maxNorm;
+        }
+        if (!any) {
+            return;
+        }
+        for (int j = 0; j < b.fanIn(); j++) {
+            int row = b.offset() + j * units;
+            for (int u = 0; u < units; u++) {
+                if (scale[u] != 1f) {
+                    w[row + u] *= scale[u];
                 }
             }
         }

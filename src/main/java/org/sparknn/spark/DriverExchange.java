@@ -7,7 +7,6 @@ import org.sparknn.train.EpochTracker;
 import org.sparknn.train.TrainConfig;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -20,6 +19,8 @@ import java.util.Locale;
  */
 final class DriverExchange implements Exchange {
     private final TrainingRun run;
+    /** On sparse input, the union of the inputs the last step's partitions held (null: dense). */
+    private int[] lastRows;
 
     DriverExchange(TrainingRun run) {
         this.run = run;
@@ -30,7 +31,7 @@ final class DriverExchange implements Exchange {
         for (long s = 0; s < run.plan.stepsPerEpoch(); s++) {
             BatchResult global = gradientSum(epoch, s, firstStep + s);
             long t0 = System.nanoTime();
-            double penalty = run.globalStep.apply(global.count(), global.bnStats());
+            double penalty = run.globalStep.apply(global.count(), global.bnStats(), lastRows);
             run.timings.updateNanos += System.nanoTime() - t0;
             tracker.addStep(global.lossSum(), penalty, global.correct(), global.count());
         }
@@ -62,8 +63,10 @@ final class DriverExchange implements Exchange {
         }
         long t2 = System.nanoTime();
         float[] g = run.net.store().grads();
-        Arrays.fill(g, 0f);
+        run.net.zeroGrads();
         List<BatchResult> parts = new ArrayList<>();
+        List<int[]> rows = new ArrayList<>();
+        boolean dense = !run.net.sparseInput();
         long slowestLoad = 0;
         long slowestCompute = 0;
         for (StepResult r : results) {
@@ -71,10 +74,16 @@ final class DriverExchange implements Exchange {
             slowestCompute = Math.max(slowestCompute, r.computeNanos());
             parts.add(r.batch());
             if (r.gradientSum() != null) {
-                GradientBytes.addTo(r.gradientSum(), run.net, g);
+                int[] held = GradientBytes.addTo(r.gradientSum(), run.net, g);
+                if (held == null) {
+                    dense = true;
+                } else {
+                    rows.add(held);
+                }
             }
         }
         BatchResult global = BatchResult.merge(parts);
+        lastRows = dense ? null : TouchedRows.union(rows);
         long t3 = System.nanoTime();
         timings.steps++;
         timings.shipNanos += t1 - t0;

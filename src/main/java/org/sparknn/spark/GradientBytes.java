@@ -40,20 +40,24 @@ final class GradientBytes {
         for (int j : touched) {
             buf.putInt(j);
             for (int u = 0; u < units; u++) {
-                buf.putFloat(g[from + u * in + j]);
+                buf.putFloat(g[first.weightIndex(u, j)]);
             }
         }
         buf.asFloatBuffer().put(g, 0, from).put(g, to, size - to);
         return buf.array();
     }
 
-    /** Adds the encoded gradient into {@code sum}, a network's flat gradient array. */
-    static void addTo(byte[] bytes, Network net, float[] sum) {
+    /**
+     * Adds the encoded gradient into {@code sum}, the network's flat gradient array. Returns the
+     * first layer's columns it held (null: all of them); on sparse input the layer is told of them.
+     */
+    static int[] addTo(byte[] bytes, Network net, float[] sum) {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int size = net.store().size();
         int kind = buf.getInt();
         int from = 0;
         int to = 0;
+        int[] held = null;
         if (kind == SPARSE) {
             DenseLayer first = net.sparseInputLayer();
             int in = first.inputSize();
@@ -61,15 +65,21 @@ final class GradientBytes {
             from = first.weightOffset();
             to = from + units * in;
             int columns = buf.getInt();
+            if (columns < 0 || columns > in || (long) columns * (1 + units) * 4 > buf.remaining()) {
+                throw new IllegalArgumentException("a gradient announcing " + columns + " columns does not fit " + bytes.length + " bytes");
+            }
+            held = new int[columns];
             for (int c = 0; c < columns; c++) {
                 int j = buf.getInt();
-                if (j < 0 || j >= in) {
-                    throw new IllegalArgumentException("gradient column " + j + " outside 0.." + (in - 1));
+                if (j < 0 || j >= in || (c > 0 && j <= held[c - 1])) {
+                    throw new IllegalArgumentException("gradient column " + j + " outside 0.." + (in - 1) + " or not ascending");
                 }
+                held[c] = j;
                 for (int u = 0; u < units; u++) {
-                    sum[from + u * in + j] += buf.getFloat();
+                    sum[first.weightIndex(u, j)] += buf.getFloat();
                 }
             }
+            first.noteWritten(held);
         } else if (kind != DENSE) {
             throw new IllegalArgumentException("unknown gradient encoding " + kind);
         }
@@ -82,6 +92,10 @@ final class GradientBytes {
         for (int i = to; i < size; i++) {
             sum[i] += buf.getFloat();
         }
+        if (held == null) {
+            net.noteAllGradientsWritten();
+        }
+        return held;
     }
 
     private static ByteBuffer buffer(long bytes) {

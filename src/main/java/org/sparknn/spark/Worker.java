@@ -30,6 +30,8 @@ final class Worker {
         final LocalStepper stepper;
         private final Tasks.Run run;
         private GlobalStep replicatedStep;
+        /** On sparse input: the buffer of the compact gradient the all-reduce sums (grows as needed). */
+        float[] compact = new float[0];
 
         State(Tasks.Run run, int partition) {
             this.run = run;
@@ -169,7 +171,7 @@ final class Worker {
             if (r.count() == 0) {
                 break;
             }
-            double penalty = update.apply(r.count(), r.bnStats());
+            double penalty = update.apply(r.count(), r.bnStats(), st.net.sparseStepRows());
             lossSum += r.lossSum();
             penaltySum += penalty * r.count();
             count += r.count();
@@ -210,29 +212,45 @@ final class Worker {
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
-                BatchResultBytes.maxSize(st.net), task.encrypt())) {
+                maxFiguresBytes(st.net), task.encrypt())) {
             org.apache.spark.TaskContext context = BarrierTaskContext.get();
             peers.stopWhen(context::isInterrupted);
             for (long s = task.stepsDone(); s < steps; s++) {
                 context.killTaskIfInterrupted();
                 TaskHooks.beforeStep(p, task.firstStep() + s);
                 long t0 = System.nanoTime();
-                st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s, new Network.BackwardProgress() {
-                    @Override
-                    public void forwardDone(BatchResult figures) {
-                        peers.begin(st.net.store().grads(), size, BatchResultBytes.encode(figures));
+                long t1;
+                byte[][] figures;
+                int[] touched = null;
+                if (st.net.sparseInput()) {
+                    BatchResult local = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
+                    t1 = System.nanoTime();
+                    int[] rows = local.count() == 0 ? new int[0] : st.net.sparseStepRows();
+                    if (rows == null) { // dense rows on a network for sparse input: every gradient
+                        figures = peers.allReduce(st.net.store().grads(), size, BatchResultBytes.encode(local));
+                    } else {
+                        touched = exchangeRows(peers, st, rows);
+                        figures = peers.allReduce(st.compact, TouchedRows.compactLength(st.net, touched), BatchResultBytes.encode(local));
+                        TouchedRows.unpack(st.compact, st.net, touched);
                     }
+                } else {
+                    st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s, new Network.BackwardProgress() {
+                        @Override
+                        public void forwardDone(BatchResult figures) {
+                            peers.begin(st.net.store().grads(), size, BatchResultBytes.encode(figures));
+                        }
 
-                    @Override
-                    public void gradientsFinalFrom(int offset) {
-                        peers.ready(offset);
-                    }
-                });
-                long t1 = System.nanoTime();
-                byte[][] figures = peers.finish();
+                        @Override
+                        public void gradientsFinalFrom(int offset) {
+                            peers.ready(offset);
+                        }
+                    });
+                    t1 = System.nanoTime();
+                    figures = peers.finish();
+                }
                 long t2 = System.nanoTime();
                 BatchResult global = BatchResultBytes.merge(figures);
-                double penalty = update.apply(global.count(), global.bnStats());
+                double penalty = update.apply(global.count(), global.bnStats(), touched);
                 lossSum += global.lossSum();
                 penaltySum += penalty * global.count();
                 count += global.count();
@@ -250,6 +268,36 @@ final class Worker {
         Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
         return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange,
                 busy, overlapped);
+    }
+
+    /**
+     * A step on sparse input: every partition's rows travel as its figures, and the union of
+     * them is what the compact gradient, packed into {@code st.compact}, holds.
+     */
+    private static int[] exchangeRows(PeerExchange peers, State st, int[] rows) {
+        byte[][] all = peers.allReduce(st.net.store().grads(), 0, TouchedRows.encode(rows));
+        List<int[]> lists = new ArrayList<>(all.length);
+        int inputs = st.net.inputSize();
+        for (int q = 0; q < all.length; q++) {
+            try {
+                lists.add(TouchedRows.decode(all[q], inputs, q));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        int[] union = TouchedRows.union(lists);
+        int length = TouchedRows.compactLength(st.net, union);
+        if (st.compact.length < length) {
+            st.compact = new float[Math.max(length, st.compact.length + st.compact.length / 2)];
+        }
+        TouchedRows.pack(st.net, union, st.compact);
+        return union;
+    }
+
+    /** The largest figures message of a step: its batch figures, or on sparse input the list of its rows. */
+    private static int maxFiguresBytes(Network net) {
+        int figures = BatchResultBytes.maxSize(net);
+        return net.sparseInput() ? Math.max(figures, Math.addExact(4, Math.multiplyExact(4, net.inputSize()))) : figures;
     }
 
     /**

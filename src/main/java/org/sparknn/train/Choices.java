@@ -20,6 +20,9 @@ public final class Choices {
     /** Spark storage level of cached shard blocks. */
     public enum ShardStorage implements Choice { MEMORY_AND_DISK, MEMORY_AND_DISK_SER, MEMORY, DISK }
 
+    /** How a step on sparse input updates the first layer's weights of features its batch did not hold. */
+    public enum SparseUpdate implements Choice { LAZY, DENSE }
+
     /** How synchronous mini-batch steps combine the workers' gradients. */
     public enum ExchangeMode implements Choice { AUTO, DRIVER, ALLREDUCE }
 }

@@ -36,18 +36,32 @@ public final class GlobalStep {
      * penalty of the weights the step started from.
      */
     public double apply(long count, List<BatchStats> bnStats) {
+        return apply(count, bnStats, null);
+    }
+
+    /**
+     * {@link #apply(long, List)} on sparse input: {@code touched} (sorted, distinct; null when
+     * dense) are the inputs the global batch held, outside whose rows the first layer's weight
+     * gradient is zero (see {@link Updater#apply(float[], float[], int[])}).
+     */
+    public double apply(long count, List<BatchStats> bnStats, int[] touched) {
         float[] g = net.store().grads();
         float inv = 1.0f / count;
-        for (int i = 0; i < g.length; i++) {
-            g[i] *= inv;
-        }
+        updater.forEachRange(touched, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                g[i] *= inv;
+            }
+        });
         if (!bnStats.isEmpty()) {
             BnPopulation.updateRunning(net.batchNormLayers(), bnStats, net.store().state());
         }
-        requireFinite(g, "mean gradient", updater.nextLearningRate(), count);
+        requireFinite(g, touched, "mean gradient", updater.nextLearningRate(), count);
         float[] w = net.store().values();
         double penalty = updater.penalty(w);
-        lastLearningRate = updater.apply(w, g);
+        if (touched == null) {
+            net.noteAllGradientsWritten(); // the penalty gradient lands everywhere
+        }
+        lastLearningRate = updater.apply(w, g, touched);
         return penalty;
     }
 
@@ -56,21 +70,30 @@ public final class GlobalStep {
      * is otherwise caught by the next step's gradient.
      */
     public void requireFiniteWeights() {
-        requireFinite(net.store().values(), "weights after the update", lastLearningRate, 0);
+        requireFinite(net.store().values(), null, "weights after the update", lastLearningRate, 0);
     }
 
-    /** Stops the run at the first non-finite value, naming the step, the parameter block and the learning rate. */
-    private void requireFinite(float[] a, String what, double learningRate, long count) {
-        for (ParamBlock b : net.store().blocks()) {
-            for (int i = b.offset(); i < b.end(); i++) {
+    /** Stops the run at the first non-finite value (in the ranges a step on {@code touched} wrote), naming the step, the parameter block and the learning rate. */
+    private void requireFinite(float[] a, int[] touched, String what, double learningRate, long count) {
+        updater.forEachRange(touched, (from, to) -> {
+            for (int i = from; i < to; i++) {
                 if (!Float.isFinite(a[i])) {
                     throw new TrainingDivergedException(String.format(java.util.Locale.ROOT,
                             "training diverged at step %d: the %s of %s is %s (learning rate %.3g%s); "
                                     + "lower learningRate, check the input for extreme values, or add regularization",
-                            updater.optimizer().steps() + (count > 0 ? 1 : 0), what, b.name(), a[i], learningRate,
+                            updater.optimizer().steps() + (count > 0 ? 1 : 0), what, blockName(i), a[i], learningRate,
                             count > 0 ? ", " + count + " samples in the batch" : ""));
                 }
             }
+        });
+    }
+
+    private String blockName(int index) {
+        for (ParamBlock b : net.store().blocks()) {
+            if (index >= b.offset() && index < b.end()) {
+                return b.name();
+            }
         }
+        return "parameter " + index;
     }
 }

@@ -54,7 +54,7 @@ public final class LocalStepper {
     public BatchResult gradientSum(ShardRows rows, int epoch, long stepInEpoch, long globalStep, Network.BackwardProgress progress) {
         int n = plan.count(shard, stepInEpoch);
         if (n == 0) {
-            net.store().zeroGrads();
+            net.zeroGrads();
             if (progress != null) {
                 progress.forwardDone(BatchResult.EMPTY);
                 progress.gradientsFinalFrom(0);

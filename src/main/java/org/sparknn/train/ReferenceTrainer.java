@@ -40,7 +40,7 @@ public final class ReferenceTrainer {
         for (int epoch = 0; epoch < epochs; epoch++) {
             for (long s = 0; s < plan.stepsPerEpoch(); s++) {
                 BatchResult r = stepper.gradientSum(shard, epoch, s, step);
-                double penalty = globalStep.apply(r.count(), r.bnStats());
+                double penalty = globalStep.apply(r.count(), r.bnStats(), net.sparseStepRows());
                 tracker.addStep(r.lossSum(), penalty, r.correct(), r.count());
                 step++;
             }

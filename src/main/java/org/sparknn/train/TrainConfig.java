@@ -14,7 +14,9 @@ import org.sparknn.train.Choices.ExchangeMode;
 import org.sparknn.train.Choices.L1Mode;
 import org.sparknn.train.Choices.OptimizerKind;
 import org.sparknn.train.Choices.Schedule;
+import org.sparknn.nn.ModelSpec;
 import org.sparknn.train.Choices.ShardStorage;
+import org.sparknn.train.Choices.SparseUpdate;
 import org.sparknn.train.Choices.Solver;
 
 import java.io.Serializable;
@@ -114,6 +116,11 @@ public final class TrainConfig implements Serializable {
     public static final Setting<ShardStorage> SHARD_STORAGE = add(choiceSetting("shardStorage", ShardStorage.MEMORY_AND_DISK,
             "where executors cache shard blocks: memory_and_disk (spill what does not fit), memory_and_disk_ser "
                     + "(serialized: smaller, slower to read), memory (evicted blocks are rebuilt from the input) or disk"));
+    public static final Setting<SparseUpdate> SPARSE_UPDATE = add(choiceSetting("sparseUpdate", SparseUpdate.LAZY,
+            "sparse input: lazy (the first layer's weights stored by feature; a step reads, sends and updates only the "
+                    + "features its batch held; the others get only their L1/L2/weight-decay step; optimizer state of "
+                    + "absent features is left as it was, as in lazy Adam; with sgd this is the dense step exactly) or dense "
+                    + "(every weight and its optimizer state every step, as on dense input; slower)"));
     public static final Setting<Boolean> PROGRESS = add(booleanSetting("progress", true,
             "print one line per epoch (loss, accuracy, samples/s) and where the time went to standard output"));
     public static final Setting<Long> SEED = add(longSetting("seed", 42,
@@ -258,5 +265,10 @@ public final class TrainConfig implements Serializable {
     @Override
     public String toString() {
         return toMap().toString();
+    }
+
+    /** The spec to train on data that is sparse or not: sparse input per {@link #SPARSE_UPDATE}. */
+    public ModelSpec specFor(ModelSpec spec, boolean sparseData) {
+        return spec.withSparseInput(sparseData && get(SPARSE_UPDATE) == SparseUpdate.LAZY);
     }
 }

@@ -67,7 +67,7 @@ final class Fitting {
             LOG.warn("sparknn: dropped {} rows with non-finite values from the training DataFrame", shards.dropped());
         }
         try {
-            ModelSpec spec = spec(p, shards.featureSize(), outputs, loss);
+            ModelSpec spec = config.specFor(spec(p, shards.featureSize(), outputs, loss), shards.sparse());
             Network net = Network.create(spec, seed);
             say(progress, String.format(java.util.Locale.ROOT, "sparknn: training %,d parameters with %d workers on %,d rows of %d "
                     + "features, read once and packed in %.1fs (%s; %s)", net.store().size(), workers, shards.totalRows(),
