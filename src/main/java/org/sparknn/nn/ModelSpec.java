@@ -28,6 +28,10 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
+    /** The model-file format version of specs that use only the layers sparknn had before image layers. */
+    public static final int SEQUENTIAL_FORMAT = 2;
+    /** The format version of specs with image layers or residual blocks (a layer may hold a sequence). */
+    public static final int BLOCK_FORMAT = 3;
 
     public ModelSpec {
         if (inputShape == null || inputShape.length == 0) {
@@ -87,7 +91,7 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
 
     /**
      * The shape of each layer's input, then the network's output shape (layers + 1 entries).
-     * Errors name the layer: "layer 3 (conv2d): ...".
+     * Errors name the layer and its input: "layer 3 (conv2d) on input [8, 4, 4]: ...".
      */
     public List<int[]> shapes() {
         return shapes(inputShape, layers);
@@ -110,11 +114,6 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
         }
         return shapes;
     }
-
-    /** The model-file format version of specs that use only the layers sparknn had before image layers. */
-    public static final int SEQUENTIAL_FORMAT = 2;
-    /** The format version of specs with image layers or residual blocks (a layer may hold a sequence). */
-    public static final int BLOCK_FORMAT = 3;
 
     /**
      * The model-file format version a reader needs for this spec: {@link #SEQUENTIAL_FORMAT} when
