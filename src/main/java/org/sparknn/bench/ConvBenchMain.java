@@ -18,9 +18,9 @@ import java.util.Random;
  * forward + backward (weight and input gradients) for a VGG-style layer, 64 -> 64 channels,
  * 3x3, padding 1, on 16x16 inputs at batch 64; the sgemm GFLOP/s of the same BLAS on the product
  * of the same size as the layer's forward pass ([64 x 576] x [576 x 64*256]) and on 1024^3; and
- * the conv figure as a share of the first (issue 10's target: at least 0.5). Flops count the
+ * the conv figure as a share of each (issue 10: at least 0.5 of the same run's sgemm). Flops count the
  * three products only (2 outC K P n each), not im2col or the bias. Each figure is the median of
- * several timed rounds after a warm-up.
+ * several timed rounds after a warm-up, the three measurements taking turns within each round.
  *
  * <pre>ConvBenchMain [--rounds N] [--size S] [--batch B]</pre>
  */
@@ -44,23 +44,25 @@ public final class ConvBenchMain {
         Pass pass = Pass.train(1, 0, null);
         double k = channels * 9;
         double productFlops = 2.0 * channels * k * size * size * batch;
-        double convSeconds = median(rounds, 2, () -> {
+        Runnable convStep = () -> {
             conv.forward(x, batch, pass);
             conv.backward(dy, batch, true);
-        });
-        double convGflops = 3 * productFlops / convSeconds / 1e9;
-
+        };
         int n = batch * size * size;
         float[] a = random(rnd, channels * (int) k);
         float[] b = random(rnd, (int) k * n);
         float[] c = new float[channels * n];
-        double sgemmSeconds = median(rounds, 2, () -> Blas.gemm(false, false, channels, n, (int) k, 1f, a, b, 0f, c));
-        double sgemmGflops = productFlops / sgemmSeconds / 1e9;
+        Runnable sameSize = () -> Blas.gemm(false, false, channels, n, (int) k, 1f, a, b, 0f, c);
         int m = 1024;
         float[] sa = random(rnd, m * m);
         float[] sb = random(rnd, m * m);
         float[] sc = new float[m * m];
-        double squareGflops = 2.0 * m * m * m / median(rounds, 2, () -> Blas.gemm(false, false, m, m, m, 1f, sa, sb, 0f, sc)) / 1e9;
+        Runnable square = () -> Blas.gemm(false, false, m, m, m, 1f, sa, sb, 0f, sc);
+        double[] seconds = medians(rounds, 2, convStep, sameSize, square);
+        double convSeconds = seconds[0];
+        double convGflops = 3 * productFlops / convSeconds / 1e9;
+        double sgemmGflops = productFlops / seconds[1] / 1e9;
+        double squareGflops = 2.0 * m * m * m / seconds[2] / 1e9;
 
         System.out.printf(Locale.ROOT, "sgemm %dx%dx%d (the layer's forward product): %.1f GFLOP/s%n", channels, n, (int) k, sgemmGflops);
         System.out.printf(Locale.ROOT, "sgemm %dx%dx%d: %.1f GFLOP/s%n", m, m, m, squareGflops);
@@ -87,20 +89,32 @@ public final class ConvBenchMain {
         return a;
     }
 
-    /** Median seconds per call over rounds of {@code calls} calls, after a warm-up of three rounds. */
-    private static double median(int rounds, int calls, Runnable r) {
-        for (int w = 0; w < 3 * calls; w++) {
-            r.run();
-        }
-        double[] t = new double[rounds];
-        for (int i = 0; i < rounds; i++) {
-            long start = System.nanoTime();
-            for (int j = 0; j < calls; j++) {
+    /**
+     * Median seconds per call of each task over rounds of {@code calls} calls, after a warm-up of
+     * three rounds. The tasks take turns within each round, so that a slow spell of this shared
+     * machine falls on all of them alike rather than on one figure of the ratio.
+     */
+    private static double[] medians(int rounds, int calls, Runnable... tasks) {
+        for (Runnable r : tasks) {
+            for (int w = 0; w < 3 * calls; w++) {
                 r.run();
             }
-            t[i] = (System.nanoTime() - start) / 1e9 / calls;
         }
-        Arrays.sort(t);
-        return t[rounds / 2];
+        double[][] t = new double[tasks.length][rounds];
+        for (int i = 0; i < rounds; i++) {
+            for (int j = 0; j < tasks.length; j++) {
+                long start = System.nanoTime();
+                for (int call = 0; call < calls; call++) {
+                    tasks[j].run();
+                }
+                t[j][i] = (System.nanoTime() - start) / 1e9 / calls;
+            }
+        }
+        double[] medians = new double[tasks.length];
+        for (int j = 0; j < tasks.length; j++) {
+            Arrays.sort(t[j]);
+            medians[j] = t[j][rounds / 2];
+        }
+        return medians;
     }
 }
