@@ -6,7 +6,7 @@ package org.sparknn.nn;
  * the population mean and variance held in the store's state (filled by a population
  * estimator: running average or the exact mean-of-batches estimator, see BnPopulation).
  */
-public final class BatchNormLayer implements Layer {
+public final class BatchNormLayer implements BnLayer {
     private final int size;
     private final double epsilon;
     private final double momentum;
@@ -38,19 +38,27 @@ public final class BatchNormLayer implements Layer {
         return size;
     }
 
+    @Override
+    public int features() {
+        return size;
+    }
+
+    @Override
     public double momentum() {
         return momentum;
     }
 
+    @Override
     public int populationMeanOffset() {
         return meanOffset;
     }
 
+    @Override
     public int populationVarianceOffset() {
         return varOffset;
     }
 
-    /** Statistics of the batch seen by the last batch-statistics forward pass. */
+    @Override
     public BatchStats lastStats() {
         return lastStats;
     }

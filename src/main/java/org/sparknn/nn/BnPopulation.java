@@ -16,9 +16,9 @@ import java.util.List;
 public final class BnPopulation {
     private BnPopulation() {}
 
-    public static void updateRunning(List<BatchNormLayer> layers, List<BatchStats> stats, float[] state) {
+    public static void updateRunning(List<? extends BnLayer> layers, List<BatchStats> stats, float[] state) {
         for (int l = 0; l < layers.size(); l++) {
-            BatchNormLayer layer = layers.get(l);
+            BnLayer layer = layers.get(l);
             BatchStats s = stats.get(l);
             double m = layer.momentum();
             int mo = layer.populationMeanOffset();
@@ -37,12 +37,12 @@ public final class BnPopulation {
         private final double[][] sumUnbiasedVars;
         private long batches;
 
-        public Exact(List<BatchNormLayer> layers) {
+        public Exact(List<? extends BnLayer> layers) {
             sumMeans = new double[layers.size()][];
             sumUnbiasedVars = new double[layers.size()][];
             for (int l = 0; l < layers.size(); l++) {
-                sumMeans[l] = new double[layers.get(l).outputSize()];
-                sumUnbiasedVars[l] = new double[layers.get(l).outputSize()];
+                sumMeans[l] = new double[layers.get(l).features()];
+                sumUnbiasedVars[l] = new double[layers.get(l).features()];
             }
         }
 
@@ -99,12 +99,12 @@ public final class BnPopulation {
         }
 
         /** Writes E[x] and Var[x] into the population state of the layers. */
-        public void writeTo(List<BatchNormLayer> layers, float[] state) {
+        public void writeTo(List<? extends BnLayer> layers, float[] state) {
             if (batches == 0) {
                 throw new IllegalStateException("no batch of 2 or more samples was seen; cannot estimate BN population statistics");
             }
             for (int l = 0; l < layers.size(); l++) {
-                BatchNormLayer layer = layers.get(l);
+                BnLayer layer = layers.get(l);
                 for (int j = 0; j < sumMeans[l].length; j++) {
                     state[layer.populationMeanOffset() + j] = (float) mean(l, j);
                     state[layer.populationVarianceOffset() + j] = (float) variance(l, j);

@@ -11,7 +11,9 @@ import java.util.List;
 
 /**
  * A sequential network: input shape, layers in order, and the loss. Serializes to JSON for
- * model files and configuration.
+ * model files and configuration. The input shape is [features], or [channels, height, width]
+ * for image layers (rows of pixel values channel-major); each layer's shape is inferred from
+ * the one before, and a layer that does not fit its input fails here, naming the layer.
  *
  * <p>{@code sparseInput}: the network is trained on sparse rows. Its first layer, which must be
  * Dense, then keeps its weights input by input, so that a batch reads and writes only the
@@ -26,6 +28,10 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
+    /** The model-file format version of specs that use only the layers sparknn had before image layers. */
+    public static final int SEQUENTIAL_FORMAT = 2;
+    /** The format version of specs with image layers or residual blocks (a layer may hold a sequence). */
+    public static final int BLOCK_FORMAT = 3;
 
     public ModelSpec {
         if (inputShape == null || inputShape.length == 0) {
@@ -54,6 +60,7 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
         if (sparseInput && !(layers.get(0) instanceof LayerSpec.Dense)) {
             throw new IllegalArgumentException("sparse input needs a Dense first layer; layer 0 is " + typeName(layers.get(0)));
         }
+        shapes(inputShape, layers);
     }
 
     public ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss) {
@@ -82,13 +89,53 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
         return s;
     }
 
+    /**
+     * The shape of each layer's input, then the network's output shape (layers + 1 entries).
+     * Errors name the layer and its input: "layer 3 (conv2d) on input [8, 4, 4]: ...".
+     */
+    public List<int[]> shapes() {
+        return shapes(inputShape, layers);
+    }
+
+    static List<int[]> shapes(int[] inputShape, List<LayerSpec> layers) {
+        List<int[]> shapes = new java.util.ArrayList<>(layers.size() + 1);
+        int[] shape = inputShape.clone();
+        shapes.add(shape);
+        for (int i = 0; i < layers.size(); i++) {
+            LayerSpec l = layers.get(i);
+            try {
+                shape = l.outputShape(shape).clone();
+                Shapes.size(shape);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new IllegalArgumentException("layer " + i + " (" + jsonType(l) + ") on input "
+                        + java.util.Arrays.toString(shapes.get(i)) + ": " + e.getMessage(), e);
+            }
+            shapes.add(shape);
+        }
+        return shapes;
+    }
+
+    /**
+     * The model-file format version a reader needs for this spec: {@link #SEQUENTIAL_FORMAT} when
+     * it uses only dense, activation, dropout, batch_norm and flatten layers (what version-2
+     * readers know), otherwise {@link #BLOCK_FORMAT}, which version-2 readers refuse by its number
+     * instead of failing on an unknown layer type.
+     */
+    public int formatVersion() {
+        for (LayerSpec l : layers) {
+            if (!(l instanceof LayerSpec.Dense || l instanceof LayerSpec.Relu || l instanceof LayerSpec.LeakyRelu
+                    || l instanceof LayerSpec.Sigmoid || l instanceof LayerSpec.Tanh || l instanceof LayerSpec.Softmax
+                    || l instanceof LayerSpec.Dropout || l instanceof LayerSpec.BatchNorm || l instanceof LayerSpec.Flatten)) {
+                return BLOCK_FORMAT;
+            }
+        }
+        return SEQUENTIAL_FORMAT;
+    }
+
     /** Width of the network's output. */
     public int outputSize() {
-        int size = inputSize();
-        for (LayerSpec l : layers) {
-            size = l.outputSize(size);
-        }
-        return size;
+        List<int[]> shapes = shapes();
+        return Shapes.size(shapes.get(shapes.size() - 1));
     }
 
     /** Trained parameters of the whole network (the length of its flat parameter vector). */
@@ -101,12 +148,11 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
         return sumOverLayers(LayerSpec::stateCount);
     }
 
-    private long sumOverLayers(java.util.function.ToLongBiFunction<LayerSpec, Integer> count) {
+    private long sumOverLayers(java.util.function.ToLongBiFunction<LayerSpec, int[]> count) {
         long n = 0;
-        int size = inputSize();
-        for (LayerSpec l : layers) {
-            n += count.applyAsLong(l, size);
-            size = l.outputSize(size);
+        List<int[]> shapes = shapes();
+        for (int i = 0; i < layers.size(); i++) {
+            n += count.applyAsLong(layers.get(i), shapes.get(i));
         }
         return n;
     }
@@ -154,6 +200,17 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
     }
 
     private static String typeName(LayerSpec s) {
+        return s.getClass().getSimpleName();
+    }
+
+    /** The layer's JSON type name ("conv2d"), as users write it. */
+    static String jsonType(LayerSpec s) {
+        for (com.fasterxml.jackson.annotation.JsonSubTypes.Type t
+                : LayerSpec.class.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class).value()) {
+            if (t.value() == s.getClass()) {
+                return t.name();
+            }
+        }
         return s.getClass().getSimpleName();
     }
 

@@ -11,7 +11,7 @@ public final class Network {
     private final ModelSpec spec;
     private final ParamStore store = new ParamStore();
     private final List<Layer> layers = new ArrayList<>();
-    private final List<BatchNormLayer> batchNorms = new ArrayList<>();
+    private final List<BnLayer> batchNorms = new ArrayList<>();
     private final int inputSize;
     private final int outputSize;
     private float[] lossGrad;
@@ -21,17 +21,22 @@ public final class Network {
     private Network(ModelSpec spec) {
         this.spec = spec;
         this.inputSize = spec.inputSize();
-        int size = inputSize;
         List<LayerSpec> specs = spec.layers();
+        List<int[]> shapes = spec.shapes();
         for (int i = 0; i < specs.size(); i++) {
-            Layer layer = createLayer(i, specs, size);
+            Layer layer = createLayer(i, specs, i, shapes.get(i));
             layers.add(layer);
-            if (layer instanceof BatchNormLayer bn) {
+            if (layer instanceof BnLayer bn) {
                 batchNorms.add(bn);
+            } else if (layer instanceof ResidualLayer r) {
+                for (Layer part : r.parts()) {
+                    if (part instanceof BnLayer bn) {
+                        batchNorms.add(bn);
+                    }
+                }
             }
-            size = layer.outputSize();
         }
-        this.outputSize = size;
+        this.outputSize = Shapes.size(shapes.get(specs.size()));
         store.allocate();
         this.finalFrom = finalFromOffsets();
     }
@@ -53,10 +58,18 @@ public final class Network {
         return net;
     }
 
-    private Layer createLayer(int i, List<LayerSpec> specs, int in) {
-        LayerSpec s = specs.get(i);
+    /**
+     * The layer for specs[at] on an input of the given shape; {@code i} is its index for parameter
+     * names and random streams (its position, or for a block's parts one derived from the block's).
+     */
+    private Layer createLayer(int i, List<LayerSpec> specs, int at, int[] shape) {
+        LayerSpec s = specs.get(at);
+        int in = Shapes.size(shape);
+        if (s instanceof LayerSpec.Residual r) {
+            return createResidual(i, r, shape);
+        }
         if (s instanceof LayerSpec.Dense d) {
-            return new DenseLayer(i, in, d.units(), useHeInit(d, specs, i), i == 0 && spec.sparseInput(), store);
+            return new DenseLayer(i, in, d.units(), useHeInit(d.init(), specs, at), i == 0 && spec.sparseInput(), store);
         } else if (s instanceof LayerSpec.Relu) {
             return new ReluLayer(in, 0);
         } else if (s instanceof LayerSpec.LeakyRelu r) {
@@ -74,17 +87,63 @@ public final class Network {
         } else if (s instanceof LayerSpec.Flatten) {
             return new FlattenLayer(in);
         }
+        int[] chw = Shapes.chw(shape, ModelSpec.jsonType(s));
+        if (s instanceof LayerSpec.Conv2d c) {
+            return new Conv2dLayer(i, chw[0], chw[1], chw[2], c.filters(), c.kernelHeight(), c.kernelWidth(), c.stride(),
+                    c.padding(), useHeInit(c.init(), specs, at), store);
+        } else if (s instanceof LayerSpec.MaxPool2d p) {
+            return new MaxPool2dLayer(chw[0], chw[1], chw[2], p.kernel(), p.stride(), p.padding());
+        } else if (s instanceof LayerSpec.AvgPool2d p) {
+            return new AvgPool2dLayer(chw[0], chw[1], chw[2], p.kernel(), p.stride(), p.padding());
+        } else if (s instanceof LayerSpec.GlobalAvgPool) {
+            return new GlobalAvgPoolLayer(chw[0], chw[1], chw[2]);
+        } else if (s instanceof LayerSpec.BatchNorm2d b) {
+            return new BatchNorm2dLayer(i, chw[0], chw[1], chw[2], b.epsilon(), b.momentum(), store);
+        } else if (s instanceof LayerSpec.SpatialDropout d) {
+            return new SpatialDropoutLayer(i, chw[0], chw[1] * chw[2], d.rate());
+        }
         throw new IllegalArgumentException("unsupported layer " + s);
     }
 
-    /** "auto": He init when the next activation (past BN and dropout) is ReLU-like, Glorot otherwise. */
-    private static boolean useHeInit(LayerSpec.Dense d, List<LayerSpec> specs, int i) {
-        if (!d.init().equals("auto")) {
-            return d.init().equals("he");
+    /**
+     * A residual block at index i: its parts get indices of their own (so that initial weights and
+     * dropout masks differ between parts) that no network position takes, while their parameter
+     * blocks belong to i.
+     */
+    private Layer createResidual(int i, LayerSpec.Residual r, int[] shape) {
+        if (i >= 2000 || r.layers().size() >= 999) {
+            throw new IllegalArgumentException("residual block at layer " + i + ": blocks need a position below 2000 and fewer than 999 layers");
+        }
+        List<LayerSpec> body = r.layers();
+        List<int[]> shapes = ModelSpec.shapes(shape, body);
+        List<Layer> parts = new ArrayList<>();
+        store.ownedBy(i);
+        for (int j = 0; j < body.size(); j++) {
+            parts.add(createLayer(partIndex(i, j), body, j, shapes.get(j)));
+        }
+        LayerSpec projection = r.projection(shape);
+        Layer shortcut = projection == null ? null : createLayer(partIndex(i, body.size()), List.of(projection), 0, shape);
+        store.ownedBy(-1);
+        return new ResidualLayer(Shapes.size(shape), parts, shortcut);
+    }
+
+    private static int partIndex(int block, int part) {
+        return 1_000_000 + block * 1000 + part;
+    }
+
+    /**
+     * "auto": He init when the next activation (past BN, dropout and pooling, which commute with
+     * it or rescale) is ReLU-like, Glorot otherwise.
+     */
+    private static boolean useHeInit(String init, List<LayerSpec> specs, int i) {
+        if (!init.equals("auto")) {
+            return init.equals("he");
         }
         for (int j = i + 1; j < specs.size(); j++) {
             LayerSpec next = specs.get(j);
-            if (next instanceof LayerSpec.BatchNorm || next instanceof LayerSpec.Dropout) {
+            if (next instanceof LayerSpec.BatchNorm || next instanceof LayerSpec.Dropout || next instanceof LayerSpec.BatchNorm2d
+                    || next instanceof LayerSpec.SpatialDropout || next instanceof LayerSpec.MaxPool2d
+                    || next instanceof LayerSpec.AvgPool2d) {
                 continue;
             }
             return next instanceof LayerSpec.Relu || next instanceof LayerSpec.LeakyRelu;
@@ -104,7 +163,8 @@ public final class Network {
         return Collections.unmodifiableList(layers);
     }
 
-    public List<BatchNormLayer> batchNormLayers() {
+    /** Every batch-normalization layer (dense BN and BN2d) in network order. */
+    public List<BnLayer> batchNormLayers() {
         return Collections.unmodifiableList(batchNorms);
     }
 
@@ -253,7 +313,7 @@ public final class Network {
         double loss = headLoss(out, labels, n, lossGrad);
         long correct = countCorrect(out, labels, n);
         List<BatchStats> stats = new ArrayList<>(batchNorms.size());
-        for (BatchNormLayer bn : batchNorms) {
+        for (BnLayer bn : batchNorms) {
             stats.add(bn.lastStats());
         }
         BatchResult result = new BatchResult(loss, n, correct, stats);

@@ -17,6 +17,7 @@ public final class ParamStore {
     private float[] values;
     private float[] grads;
     private float[] state;
+    private int owner = -1;
 
     /** Reserves a block and returns its offset; only before {@link #allocate()}. */
     public int reserve(int layerIndex, String name, ParamGroup group, int length, int fanIn) {
@@ -29,9 +30,18 @@ public final class ParamStore {
             throw new IllegalStateException("parameters already allocated");
         }
         int offset = size;
-        blocks.add(new ParamBlock(layerIndex, name, group, offset, length, fanIn, inputMajor));
+        blocks.add(new ParamBlock(owner >= 0 ? owner : layerIndex, name, group, offset, length, fanIn, inputMajor));
         size += length;
         return offset;
+    }
+
+    /**
+     * While the parts of a composite layer (a residual block) are built, their blocks belong to
+     * the composite's index in the network: backward progress is reported per network layer.
+     * -1 ends it.
+     */
+    void ownedBy(int layerIndex) {
+        owner = layerIndex;
     }
 
     /** Reserves a range of non-trained state and returns its offset. */

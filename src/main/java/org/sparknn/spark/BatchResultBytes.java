@@ -15,8 +15,8 @@ final class BatchResultBytes {
     /** The size of the largest message a step of this network sends (a non-empty batch, every BN layer). */
     static int maxSize(org.sparknn.nn.Network net) {
         int size = 8 + 8 + 8 + 4;
-        for (org.sparknn.nn.BatchNormLayer bn : net.batchNormLayers()) {
-            size += 8 + 4 + 16 * bn.outputSize();
+        for (org.sparknn.nn.BnLayer bn : net.batchNormLayers()) {
+            size += 8 + 4 + 16 * bn.features();
         }
         return size;
     }

@@ -34,7 +34,7 @@ class BatchNormTest {
     @Test
     void trainingNormalizesWithBatchStatisticsThenScalesAndShifts() {
         Network net = bnFirst();
-        BatchNormLayer bn = net.batchNormLayers().get(0);
+        BatchNormLayer bn = (BatchNormLayer) net.batchNormLayers().get(0);
         float[] w = net.store().values();
         ParamBlock gamma = net.store().blocks().get(0);
         ParamBlock beta = net.store().blocks().get(1);
@@ -65,7 +65,7 @@ class BatchNormTest {
     @Test
     void inferenceUsesThePopulationStatistics() {
         Network net = bnFirst();
-        BatchNormLayer bn = net.batchNormLayers().get(0);
+        BatchNormLayer bn = (BatchNormLayer) net.batchNormLayers().get(0);
         float[] state = net.store().state();
         float[] w = net.store().values();
         double[] popMean = {0.5, -1, 2, 3};
@@ -93,7 +93,7 @@ class BatchNormTest {
     @Test
     void exactEstimatorIsMeanOfBatchMeansAndCorrectedMeanOfBatchVariances() {
         Network net = bnFirst();
-        BatchNormLayer bn = net.batchNormLayers().get(0);
+        BatchNormLayer bn = (BatchNormLayer) net.batchNormLayers().get(0);
         Random rnd = new Random(5);
         int m = 16;
         int batches = 7;
@@ -134,7 +134,7 @@ class BatchNormTest {
     void populationPassOverADataSetWritesTheEstimates() {
         // 64 rows in batches of 16: every batch is full, so the mean of batch means equals the data mean
         Network net = bnFirst();
-        BatchNormLayer bn = net.batchNormLayers().get(0);
+        BatchNormLayer bn = (BatchNormLayer) net.batchNormLayers().get(0);
         float[] x = batch(new Random(6), 64, 1, 2);
         Dataset data = new Dataset("test", 64, F, x, new float[64]);
         BnPopulation.Exact exact = Evaluator.estimateBatchNormPopulation(net, data, 16, 9);
@@ -184,7 +184,7 @@ class BatchNormTest {
     @Test
     void runningAverageFollowsTheMomentumRule() {
         Network net = bnFirst();
-        BatchNormLayer bn = net.batchNormLayers().get(0);
+        BatchNormLayer bn = (BatchNormLayer) net.batchNormLayers().get(0);
         float[] state = net.store().state();
         Random rnd = new Random(7);
         double[] mean = new double[F];
@@ -219,7 +219,7 @@ class BatchNormTest {
     @Test
     void mergedStatisticsEqualThoseOfTheUnion() {
         Network net = bnFirst();
-        BatchNormLayer bn = net.batchNormLayers().get(0);
+        BatchNormLayer bn = (BatchNormLayer) net.batchNormLayers().get(0);
         Random rnd = new Random(8);
         int[] sizes = {5, 11, 3, 9};
         List<BatchStats> parts = new ArrayList<>();

@@ -30,7 +30,13 @@ import java.util.Map;
  * No Java serialization. Reading checks the version, the sizes and the checksum.
  */
 public final class ModelFiles {
+    /** model.json of sequential specs, and weights.bin of every model. */
     public static final int FORMAT_VERSION = 2;
+    /**
+     * model.json of specs with image layers or residual blocks ({@link ModelSpec#formatVersion()}):
+     * readers of version 2 refuse it by its number instead of failing on an unknown layer type.
+     */
+    public static final int BLOCK_FORMAT_VERSION = ModelSpec.BLOCK_FORMAT;
     private static final String MAGIC = "SPARKNNW";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,7 +55,7 @@ public final class ModelFiles {
         Path dir = new Path(path, "sparknn");
         FileSystem fs = dir.getFileSystem(conf);
         Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("formatVersion", FORMAT_VERSION);
+        meta.put("formatVersion", t.spec().formatVersion());
         meta.put("kind", kind);
         meta.put("inputSize", inputSize);
         meta.put("outputs", outputs);
@@ -84,8 +90,9 @@ public final class ModelFiles {
             throw new IOException(metaPath + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
         Object version = meta.get("formatVersion");
-        if (!(version instanceof Integer v) || v != FORMAT_VERSION) {
-            throw new IOException(metaPath + ": model format version " + version + "; this sparknn reads version " + FORMAT_VERSION);
+        if (!(version instanceof Integer v) || (v != FORMAT_VERSION && v != BLOCK_FORMAT_VERSION)) {
+            throw new IOException(metaPath + ": model format version " + version + "; this sparknn reads version " + FORMAT_VERSION
+                    + " and " + BLOCK_FORMAT_VERSION + " (image layers, residual blocks)");
         }
         if (!(meta.get("inputSize") instanceof Integer inputSize) || !(meta.get("outputs") instanceof Integer outputs)
                 || !(meta.get("training") instanceof Map<?, ?> training) || !(meta.get("summary") instanceof Map<?, ?> summary)
