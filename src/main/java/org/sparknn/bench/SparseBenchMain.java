@@ -111,9 +111,14 @@ public final class SparseBenchMain {
     }
 
     /** Rows of 40 random features (values 1) with a label from a hidden weight per feature, keyed so any partition builds its rows alone. */
-    private static Dataset<Row> generate(SparkSession spark, int rows) {
+    static Dataset<Row> generate(SparkSession spark, int rows) {
+        return generate(spark, 0, rows, 2);
+    }
+
+    /** Rows with ids first..first+rows-1 (the same id gives the same row), in the given number of partitions. */
+    static Dataset<Row> generate(SparkSession spark, long first, long rows, int partitions) {
         StructType schema = new StructType().add("label", DataTypes.DoubleType).add("features", SQLDataTypes.VectorType());
-        return spark.createDataFrame(spark.range(rows).javaRDD().repartition(2).map(id -> {
+        return spark.createDataFrame(spark.range(first, first + rows, 1, partitions).javaRDD().map(id -> {
             long key = CounterRng.key(7, id, 0x5A);
             java.util.TreeMap<Integer, Double> picked = new java.util.TreeMap<>();
             for (int k = 0; picked.size() < NON_ZEROS; k++) {

@@ -119,9 +119,13 @@ public record ModelSpec(int[] inputShape, List<LayerSpec> layers, LossKind loss,
      * The model-file format version a reader needs for this spec: {@link #SEQUENTIAL_FORMAT} when
      * it uses only dense, activation, dropout, batch_norm and flatten layers (what version-2
      * readers know), otherwise {@link #BLOCK_FORMAT}, which version-2 readers refuse by its number
-     * instead of failing on an unknown layer type.
+     * instead of failing on an unknown layer type. Sparse input stores the first weights input by
+     * input, which version-2 readers would misread, so it needs version 3 as well.
      */
     public int formatVersion() {
+        if (sparseInput) {
+            return BLOCK_FORMAT;
+        }
         for (LayerSpec l : layers) {
             if (!(l instanceof LayerSpec.Dense || l instanceof LayerSpec.Relu || l instanceof LayerSpec.LeakyRelu
                     || l instanceof LayerSpec.Sigmoid || l instanceof LayerSpec.Tanh || l instanceof LayerSpec.Softmax
