@@ -18,6 +18,16 @@ public final class AdaGrad extends StepCounter {
     }
 
     @Override
+    public void update(float[] w, float[] g, int from, int to, float lr, float decay) {
+        float[] s = sumSquares;
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            s[i] += gi * gi;
+            w[i] -= lr * (gi / ((float) Math.sqrt(s[i]) + epsilon) + decay * w[i]);
+        }
+    }
+
+    @Override
     public void update(float[] w, int from, int to, float[] g, int gFrom, float lr, float decay) {
         int shift = gFrom - from;
         float[] s = sumSquares;

@@ -31,6 +31,26 @@ public final class Adam extends StepCounter {
     }
 
     @Override
+    public void update(float[] w, float[] g, int from, int to, float lr, float decay) {
+        if (t == 0) {
+            throw new IllegalStateException("beginStep() must be called before update()");
+        }
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, t)));
+        float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, t)));
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            float mi = b1 * m[i] + (1 - b1) * gi;
+            float vi = b2 * v[i] + (1 - b2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float step = (mi * c1) / ((float) Math.sqrt(vi * c2) + epsilon);
+            w[i] -= lr * (step + decay * w[i]);
+        }
+    }
+
+    @Override
     public void update(float[] w, int from, int to, float[] g, int gFrom, float lr, float decay) {
         int shift = gFrom - from;
         if (t == 0) {

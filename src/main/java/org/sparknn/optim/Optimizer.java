@@ -17,13 +17,13 @@ public interface Optimizer {
      * decay coefficient for this range: w <- w - lr * (update + decay * w), with w taken before
      * the update.
      */
-    default void update(float[] w, float[] g, int from, int to, float lr, float decay) {
-        update(w, from, to, g, from, lr, decay);
-    }
+    void update(float[] w, float[] g, int from, int to, float lr, float decay);
 
     /**
      * {@link #update(float[], float[], int, int, float, float)} with the gradient of w[i] at
-     * g[i - from + gFrom] (a row of a compact gradient); optimizer state is indexed like w.
+     * g[i - from + gFrom] (a row of a compact gradient); optimizer state is indexed like w. A
+     * loop of its own: with two offsets the JIT cannot rule out that w and g overlap, so it does
+     * not vectorize it, and the same-index loop must stay as it is.
      */
     void update(float[] w, int from, int to, float[] g, int gFrom, float lr, float decay);
 

@@ -20,6 +20,16 @@ public final class RmsProp extends StepCounter {
     }
 
     @Override
+    public void update(float[] w, float[] g, int from, int to, float lr, float decay) {
+        float[] e = meanSquare;
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            e[i] = rho * e[i] + (1 - rho) * gi * gi;
+            w[i] -= lr * (gi / ((float) Math.sqrt(e[i]) + epsilon) + decay * w[i]);
+        }
+    }
+
+    @Override
     public void update(float[] w, int from, int to, float[] g, int gFrom, float lr, float decay) {
         int shift = gFrom - from;
         float[] e = meanSquare;

@@ -23,6 +23,24 @@ public final class Sgd extends StepCounter {
     }
 
     @Override
+    public void update(float[] w, float[] g, int from, int to, float lr, float decay) {
+        if (momentum == 0) {
+            for (int i = from; i < to; i++) {
+                w[i] -= lr * (g[i] + decay * w[i]);
+            }
+            return;
+        }
+        float[] v = velocity;
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            float vi = momentum * v[i] + gi;
+            v[i] = vi;
+            float step = nesterov ? gi + momentum * vi : vi;
+            w[i] -= lr * (step + decay * w[i]);
+        }
+    }
+
+    @Override
     public void update(float[] w, int from, int to, float[] g, int gFrom, float lr, float decay) {
         int shift = gFrom - from;
         if (momentum == 0) {
