@@ -79,14 +79,20 @@ final class Tasks {
             FloatBytes.decode(state, net.store().state());
         }
 
+        /** Decodes the optimizer state straight into the optimizer's own arrays (a model's worth of copies fewer). */
         void restoreInto(Optimizer optimizer) {
-            List<float[]> arrays = new ArrayList<>();
-            for (int i = 0; i < optimizerState.size(); i++) {
-                float[] a = new float[optimizer.state().get(i).length];
-                FloatBytes.decode(optimizerState.get(i), a);
-                arrays.add(a);
+            List<float[]> own = optimizer.state();
+            if (own.size() != optimizerState.size()) {
+                throw new IllegalArgumentException(optimizer.name() + " has " + own.size() + " state arrays, got " + optimizerState.size());
             }
-            optimizer.restore(optimizerSteps, arrays);
+            for (int i = 0; i < own.size(); i++) {
+                if (optimizerState.get(i).length != 4L * own.get(i).length) {
+                    throw new IllegalArgumentException(optimizer.name() + " state array " + i + " has length " + own.get(i).length
+                            + ", got " + optimizerState.get(i).length / 4);
+                }
+                FloatBytes.decode(optimizerState.get(i), own.get(i));
+            }
+            optimizer.setSteps(optimizerSteps);
         }
     }
 }

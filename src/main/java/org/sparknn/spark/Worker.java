@@ -30,6 +30,8 @@ final class Worker {
         final LocalStepper stepper;
         private final Tasks.Run run;
         private GlobalStep replicatedStep;
+        /** All-reduce: the global step whose model this task holds after a completed epoch (-1: none). */
+        long modelAtStep = -1;
         /** On sparse input: the buffer of the compact gradient the all-reduce sums (grows as needed). */
         float[] compact = new float[0];
 
@@ -190,11 +192,16 @@ final class Worker {
     static Tasks.EpochResult allReduceEpoch(CachedShard block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
         int p = block.shard();
         State st = state(task.run(), block, "allreduce");
-        Tasks.ModelPayload payload = model.value();
-        payload.loadInto(st.net);
         GlobalStep update = st.replicatedStep();
         Optimizer optimizer = update.updater().optimizer();
-        payload.restoreInto(optimizer);
+        // After a completed epoch this task's model is the driver's (partition 0 sent it), so the
+        // next epoch of the run starts from it without reading the broadcast.
+        if (task.stepsDone() != 0 || st.modelAtStep != task.firstStep()) {
+            Tasks.ModelPayload payload = model.value();
+            payload.loadInto(st.net);
+            payload.restoreInto(optimizer);
+        }
+        st.modelAtStep = -1; // an epoch that stops part way leaves no model to start from
         int partitions = st.stepper.plan().shards();
         int size = st.net.store().size();
         double lossSum = task.sums().lossSum();
@@ -266,6 +273,7 @@ final class Worker {
             busy = peers.busyNanos();
             overlapped = peers.overlappedNanos();
         }
+        st.modelAtStep = task.firstStep() + steps;
         Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
 
         return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange,
