@@ -113,6 +113,24 @@ class ImageFeaturesTest {
                 scala.jdk.javaapi.CollectionConverters.asScala(List.of(1.5, 2, -3L)).toSeq(), new int[] {3})).toArray(), 0);
     }
 
+    /** An array column trains an MLP (no modelSpec: any consistent size) and a CNN whose inputShape it fits. */
+    @Test
+    void arraysOfNumbersTrainAndPredict() {
+        Dataset<Row> digits = MlTestData.digits(spark, "train", 20).withColumn("pixels",
+                org.apache.spark.ml.functions.vector_to_array(col("features"), "float32")).drop("features");
+        NeuralNetClassificationModel mlp = new NeuralNetClassifier().setFeaturesCol("pixels").set(TrainConfig.EPOCHS, 1)
+                .set(TrainConfig.WORKERS, 2).set(TrainConfig.PROGRESS, false).fit(digits);
+        assertEquals(784, mlp.numFeatures());
+        String lenet = new ModelSpec(new int[] {1, 28, 28}, List.of(new LayerSpec.Conv2d(4, 5, 1, 2), new LayerSpec.Relu(),
+                new LayerSpec.MaxPool2d(2), new LayerSpec.Flatten(), new LayerSpec.Dense(10), new LayerSpec.Softmax()),
+                LossKind.SOFTMAX_CROSS_ENTROPY).toJson();
+        NeuralNetClassificationModel cnn = new NeuralNetClassifier().setFeaturesCol("pixels").set(ParamHolder.MODEL_SPEC, lenet)
+                .set(TrainConfig.EPOCHS, 1).set(TrainConfig.WORKERS, 2).set(TrainConfig.PROGRESS, false).fit(digits);
+        for (NeuralNetClassificationModel model : List.of(mlp, cnn)) {
+            assertEquals(digits.count(), model.transform(digits).filter(col("prediction").geq(0)).count());
+        }
+    }
+
     @Test
     void anImageOfAnotherShapeIsNamedWithItsRow(@TempDir Path dir) throws IOException {
         Path right = java.nio.file.Files.createDirectories(dir.resolve("right"));
