@@ -22,6 +22,10 @@ public final class BatchNorm2dLayer implements BnLayer {
     private float[] output;
     private float[] gradInput;
     private BatchStats lastStats;
+    private BnSync sync;
+    /** Whether the last forward pass normalized over the global batch, and that batch's value count. */
+    private boolean synced;
+    private long count;
 
     public BatchNorm2dLayer(int index, int channels, int height, int width, double epsilon, double momentum, ParamStore store) {
         this.channels = channels;
@@ -64,6 +68,11 @@ public final class BatchNorm2dLayer implements BnLayer {
     @Override
     public BatchStats lastStats() {
         return lastStats;
+    }
+
+    @Override
+    public void synchronize(BnSync sync) {
+        this.sync = sync;
     }
 
     @Override
@@ -125,14 +134,17 @@ public final class BatchNorm2dLayer implements BnLayer {
             }
         }
         lastStats = new BatchStats(m, mean, m2);
+        synced = sync != null && pass.mode() == Pass.Mode.TRAIN;
+        BatchStats batch = synced ? sync.globalStats(lastStats) : lastStats;
+        count = batch.count();
         xhat = Layer.ensure(xhat, n * channels * area);
         for (int c = 0; c < channels; c++) {
-            invStd[c] = (float) (1.0 / Math.sqrt(m2[c] / m + epsilon));
+            invStd[c] = (float) (1.0 / Math.sqrt(batch.m2()[c] / count + epsilon));
         }
         for (int r = 0; r < n; r++) {
             for (int c = 0; c < channels; c++) {
                 int o = (r * channels + c) * area;
-                float meanF = (float) mean[c];
+                float meanF = (float) batch.mean()[c];
                 float gamma = w[gammaOffset + c];
                 float beta = w[betaOffset + c];
                 for (int i = o; i < o + area; i++) {
@@ -168,18 +180,19 @@ public final class BatchNorm2dLayer implements BnLayer {
             g[gammaOffset + c] += (float) dGamma[c];
             g[betaOffset + c] += (float) dBeta[c];
         }
+        // Synchronized: every worker exchanges here, wanted or not, so that all make the same calls.
+        double[] sums = synced ? sync.globalSums(BnSync.join(dBeta, dGamma)) : BnSync.join(dBeta, dGamma);
         if (!needInputGrad) {
             return null;
         }
-        // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), m = n * H * W
-        long m = (long) n * area;
+        // dx = gamma * invStd / m * (m * dy - sum(dy) - xhat * sum(dy * xhat)), m = n * H * W over the (global) batch
         gradInput = Layer.ensure(gradInput, n * channels * area);
         for (int r = 0; r < n; r++) {
             for (int c = 0; c < channels; c++) {
                 int o = (r * channels + c) * area;
                 float scale = w[gammaOffset + c] * invStd[c];
-                float meanDy = (float) (dBeta[c] / m);
-                float meanDyXhat = (float) (dGamma[c] / m);
+                float meanDy = (float) (sums[c] / count);
+                float meanDyXhat = (float) (sums[channels + c] / count);
                 for (int i = o; i < o + area; i++) {
                     gradInput[i] = scale * (dy[i] - meanDy - xhat[i] * meanDyXhat);
                 }

@@ -20,6 +20,10 @@ public final class BatchNormLayer implements BnLayer {
     private float[] output;
     private float[] gradInput;
     private BatchStats lastStats;
+    private BnSync sync;
+    /** Whether the last forward pass normalized over the global batch, and that batch's size. */
+    private boolean synced;
+    private long count;
 
     public BatchNormLayer(int index, int size, double epsilon, double momentum, ParamStore store) {
         this.size = size;
@@ -61,6 +65,11 @@ public final class BatchNormLayer implements BnLayer {
     @Override
     public BatchStats lastStats() {
         return lastStats;
+    }
+
+    @Override
+    public void synchronize(BnSync sync) {
+        this.sync = sync;
     }
 
     @Override
@@ -110,10 +119,13 @@ public final class BatchNormLayer implements BnLayer {
             }
         }
         lastStats = new BatchStats(n, mean, m2);
+        synced = sync != null && pass.mode() == Pass.Mode.TRAIN;
+        BatchStats batch = synced ? sync.globalStats(lastStats) : lastStats;
+        count = batch.count();
         float[] meanF = new float[size];
         for (int j = 0; j < size; j++) {
-            meanF[j] = (float) mean[j];
-            invStd[j] = (float) (1.0 / Math.sqrt(m2[j] / n + epsilon));
+            meanF[j] = (float) batch.mean()[j];
+            invStd[j] = (float) (1.0 / Math.sqrt(batch.m2()[j] / count + epsilon));
         }
         xhat = Layer.ensure(xhat, n * size);
         for (int r = 0; r < n; r++) {
@@ -144,18 +156,20 @@ public final class BatchNormLayer implements BnLayer {
             g[gammaOffset + j] += (float) dGamma[j];
             g[betaOffset + j] += (float) dBeta[j];
         }
+        // Synchronized: every worker exchanges here, wanted or not, so that all make the same calls.
+        double[] sums = synced ? sync.globalSums(BnSync.join(dBeta, dGamma)) : BnSync.join(dBeta, dGamma);
         if (!needInputGrad) {
             return null;
         }
-        // dx = gamma * invStd / n * (n * dy - sum(dy) - xhat * sum(dy * xhat))
+        // dx = gamma * invStd / n * (n * dy - sum(dy) - xhat * sum(dy * xhat)), n and sums over the (global) batch
         gradInput = Layer.ensure(gradInput, n * size);
         float[] scale = new float[size];
         float[] meanDy = new float[size];
         float[] meanDyXhat = new float[size];
         for (int j = 0; j < size; j++) {
             scale[j] = w[gammaOffset + j] * invStd[j];
-            meanDy[j] = (float) (dBeta[j] / n);
-            meanDyXhat[j] = (float) (dGamma[j] / n);
+            meanDy[j] = (float) (sums[j] / count);
+            meanDyXhat[j] = (float) (sums[size + j] / count);
         }
         for (int r = 0; r < n; r++) {
             int o = r * size;

@@ -16,6 +16,9 @@ public interface BnLayer extends Layer {
 
     int populationVarianceOffset();
 
-    /** Statistics of the batch seen by the last batch-statistics forward pass. */
+    /** Statistics of the batch seen by the last batch-statistics forward pass (this worker's rows only). */
     BatchStats lastStats();
+
+    /** From now on, training passes normalize over the global batch through {@code sync}; null: over the local batch. */
+    void synchronize(BnSync sync);
 }

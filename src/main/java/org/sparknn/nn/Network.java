@@ -17,6 +17,7 @@ public final class Network {
     private float[] lossGrad;
     private float[] lastOutput;
     private final int[] finalFrom;
+    private BnSync bnSync;
 
     private Network(ModelSpec spec) {
         this.spec = spec;
@@ -166,6 +167,33 @@ public final class Network {
     /** Every batch-normalization layer (dense BN and BN2d) in network order. */
     public List<BnLayer> batchNormLayers() {
         return Collections.unmodifiableList(batchNorms);
+    }
+
+    /**
+     * Synchronized batch normalization: from now on every BN layer's training passes normalize
+     * over the global batch through {@code sync} (null: each over its own rows again).
+     */
+    public void synchronizeBatchNorm(BnSync sync) {
+        bnSync = sync;
+        for (BnLayer bn : batchNorms) {
+            bn.synchronize(sync);
+        }
+    }
+
+    /**
+     * For a worker without rows in a step while BN is synchronized: the exchanges its BN layers
+     * would make (forward in order, backward in reverse), with nothing of its own to add.
+     */
+    public void skipBatchNormSync() {
+        if (bnSync == null) {
+            return;
+        }
+        for (BnLayer bn : batchNorms) {
+            bnSync.globalStats(new BatchStats(0, new double[bn.features()], new double[bn.features()]));
+        }
+        for (int i = batchNorms.size() - 1; i >= 0; i--) {
+            bnSync.globalSums(new double[2 * batchNorms.get(i).features()]);
+        }
     }
 
     public int inputSize() {

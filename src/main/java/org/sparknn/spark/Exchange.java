@@ -31,11 +31,22 @@ interface Exchange extends AutoCloseable {
             throw new IllegalArgumentException("exchange=allreduce runs synchronous steps; it cannot be combined with syncEvery="
                     + syncEvery);
         }
+        boolean bnSync = run.config.get(TrainConfig.BATCH_NORM_SYNC);
+        if (bnSync && syncEvery > 1) {
+            throw new IllegalArgumentException("batchNormSync=true needs the workers in one synchronous step, but syncEvery="
+                    + syncEvery + " runs local steps; set syncEvery=1 or batchNormSync=false");
+        }
         if (syncEvery > 1) {
             return new LocalSgdExchange(run);
         }
         if (mode == ExchangeMode.AUTO) {
             mode = choose(run);
+        }
+        if (bnSync && mode == ExchangeMode.DRIVER) {
+            throw new IllegalArgumentException("batchNormSync=true needs exchange=allreduce (the workers exchange BN statistics "
+                    + "within a step, which the driver exchange's one job per step cannot); the exchange here is driver"
+                    + (run.config.get(TrainConfig.EXCHANGE) == ExchangeMode.AUTO ? " (chosen by exchange=auto, see above)" : "")
+                    + "; set exchange=allreduce or batchNormSync=false");
         }
         return mode == ExchangeMode.ALLREDUCE ? new AllReduceExchange(run) : new DriverExchange(run);
     }

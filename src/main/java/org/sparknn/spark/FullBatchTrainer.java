@@ -136,6 +136,10 @@ final class FullBatchTrainer {
             throw new IllegalArgumentException("solver lbfgs cannot minimize an L1 penalty (l1=" + config.get(TrainConfig.L1)
                     + "); use solver=owlqn");
         }
+        if (config.get(TrainConfig.BATCH_NORM_SYNC)) {
+            throw new IllegalArgumentException("batchNormSync=true belongs to mini-batch training; solver " + solver
+                    + " evaluates each shard as one batch; set batchNormSync=false or use solver=minibatch");
+        }
         if (!config.get(TrainConfig.CHECKPOINT_DIR).isEmpty()) {
             throw new IllegalArgumentException("checkpointDir is not supported by solver " + solver
                     + " (checkpoints are taken at epoch boundaries of mini-batch training)");

@@ -27,27 +27,44 @@ public final class RowCheck implements Serializable {
     private final int classes;
     private final boolean dropNonFinite;
     private final int size;
+    /** The model's input shape that image and array cells must fit (see {@link FeatureValues}); null: any. */
+    private final int[] shape;
 
     /**
      * @param labelCol null when the labels are not read (predict)
      * @param classes  above 0: labels must be class indices below it
      */
     public RowCheck(String source, String featuresCol, String labelCol, int classes, boolean dropNonFinite) {
-        this(source, featuresCol, labelCol, classes, dropNonFinite, 0);
+        this(source, featuresCol, labelCol, classes, dropNonFinite, 0, null);
     }
 
-    private RowCheck(String source, String featuresCol, String labelCol, int classes, boolean dropNonFinite, int size) {
+    private RowCheck(String source, String featuresCol, String labelCol, int classes, boolean dropNonFinite, int size, int[] shape) {
         this.source = source;
         this.featuresCol = featuresCol;
         this.labelCol = labelCol;
         this.classes = classes;
         this.dropNonFinite = dropNonFinite;
         this.size = size;
+        this.shape = shape;
     }
 
     /** The same check, also requiring vectors of {@code size} values (the model's inputs). */
     public RowCheck withSize(int size) {
-        return new RowCheck(source, featuresCol, labelCol, classes, dropNonFinite, size);
+        return new RowCheck(source, featuresCol, labelCol, classes, dropNonFinite, size, shape);
+    }
+
+    /** The same check, with image and array cells required to fit the model's input shape. */
+    public RowCheck withShape(int[] shape) {
+        return new RowCheck(source, featuresCol, labelCol, classes, dropNonFinite, size, shape.clone());
+    }
+
+    /** The features cell as a vector: images and numeric arrays converted (see {@link FeatureValues}), the error naming the row. */
+    Object features(Object cell, long row) {
+        try {
+            return FeatureValues.vector(cell, shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where(featuresCol, row) + " " + e.getMessage(), e);
+        }
     }
 
     public String source() {
@@ -91,7 +108,7 @@ public final class RowCheck implements Serializable {
     boolean keep(Object features, Object label, long row) {
         if (!(features instanceof Vector vec)) {
             throw new IllegalArgumentException(where(featuresCol, row) + " is " + (features == null ? "null" : features.getClass().getSimpleName())
-                    + ", expected a vector");
+                    + ", expected a vector, an image or an array of numbers");
         }
         if (size > 0 && vec.size() != size) {
             throw new IllegalArgumentException(where(featuresCol, row) + " has " + vec.size() + " values, the model expects " + size);

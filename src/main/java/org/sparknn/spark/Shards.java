@@ -351,8 +351,9 @@ public final class Shards {
                 Row r = rows.next();
                 position[0]++;
                 try {
-                    return check.keep(r.get(0), r.get(1), position[0])
-                            ? new Tuple2<>(format.convert((Vector) r.get(0)), ((Number) r.get(1)).floatValue())
+                    Object features = check.features(r.get(0), position[0]);
+                    return check.keep(features, r.get(1), position[0])
+                            ? new Tuple2<>(format.convert((Vector) features), ((Number) r.get(1)).floatValue())
                             : new Tuple2<>(null, null);
                 } catch (IllegalArgumentException e) {
                     throw new RowInPartition(partition, position[0], e.getMessage());

@@ -222,6 +222,8 @@ final class Worker {
                 maxFiguresBytes(st.net), task.encrypt())) {
             org.apache.spark.TaskContext context = BarrierTaskContext.get();
             peers.stopWhen(context::isInterrupted);
+            boolean bnSync = task.run().config().get(TrainConfig.BATCH_NORM_SYNC);
+            st.net.synchronizeBatchNorm(bnSync ? new PeerBnSync(peers) : null);
             for (long s = task.stepsDone(); s < steps; s++) {
                 context.killTaskIfInterrupted();
                 TaskHooks.beforeStep(p, task.firstStep() + s);
@@ -229,7 +231,11 @@ final class Worker {
                 long t1;
                 byte[][] figures;
                 int[] touched = null;
-                if (st.net.sparseInput()) {
+                if (bnSync && !st.net.sparseInput()) { // BN exchanges run during backward: the gradient's follows it
+                    BatchResult local = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
+                    t1 = System.nanoTime();
+                    figures = peers.allReduce(st.net.store().grads(), size, BatchResultBytes.encode(local));
+                } else if (st.net.sparseInput()) {
                     BatchResult local = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
                     t1 = System.nanoTime();
                     int[] rows = local.count() == 0 ? new int[0] : st.net.sparseStepRows();
@@ -272,6 +278,8 @@ final class Worker {
             }
             busy = peers.busyNanos();
             overlapped = peers.overlappedNanos();
+        } finally {
+            st.net.synchronizeBatchNorm(null); // the cached network outlives these peers
         }
         st.modelAtStep = task.firstStep() + steps;
         Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model

@@ -55,6 +55,7 @@ public final class LocalStepper {
         int n = plan.count(shard, stepInEpoch);
         if (n == 0) {
             net.zeroGrads();
+            net.skipBatchNormSync();
             if (progress != null) {
                 progress.forwardDone(BatchResult.EMPTY);
                 progress.gradientsFinalFrom(0);

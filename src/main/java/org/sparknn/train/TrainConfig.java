@@ -128,6 +128,11 @@ public final class TrainConfig implements Serializable {
     public static final Setting<BnPopulationMode> BN_POPULATION = add(choiceSetting("bnPopulation", BnPopulationMode.EXACT,
             "BN inference statistics: exact (a pass with the final weights: mean of batch means, m/(m-1) * mean of "
                     + "batch variances) or running (exponential average during training)"));
+    public static final Setting<Boolean> BATCH_NORM_SYNC = add(booleanSetting("batchNormSync", false,
+            "synchronized BN: every BN layer normalizes over the global batch (its statistics and backward sums travel "
+                    + "between workers within the step), so P workers with local batch b train as one with batch P*b; "
+                    + "needs exchange=allreduce (or auto choosing it) and syncEvery=1; the gradient exchange then starts "
+                    + "after backward"));
     public static final Setting<Solver> SOLVER = add(choiceSetting("solver", Solver.MINIBATCH,
             "minibatch (the optimizer on mini-batches), lbfgs or owlqn (full-batch quasi-Newton; owlqn handles l1)"));
     public static final Setting<Integer> MAX_ITERATIONS = add(intSetting("maxIterations", 100, Range.atLeast(1),

@@ -11,6 +11,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
+import org.sparknn.spark.FeatureValues;
 import org.sparknn.tensor.Csr;
 
 import java.io.Serializable;
@@ -43,6 +44,8 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
 
     private final TrainedNetwork network;
     private final String featuresCol;
+    /** The model's input shape, which image and array features are read into. */
+    private final int[] shape;
     private final int featuresIndex;
     private final boolean logits;
     private final Columns columns;
@@ -50,6 +53,7 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
     private BatchScorer(TrainedNetwork network, String featuresCol, int featuresIndex, boolean logits, Columns columns) {
         this.network = network;
         this.featuresCol = featuresCol;
+        this.shape = network.spec().inputShape();
         this.featuresIndex = featuresIndex;
         this.logits = logits;
         this.columns = columns;
@@ -159,7 +163,12 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
 
     /** The row's features vector, checked against the model's input size. */
     private Vector features(Row row, int size) {
-        Vector v = (Vector) row.get(featuresIndex);
+        Vector v;
+        try {
+            v = (Vector) FeatureValues.vector(row.get(featuresIndex), shape);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("column '" + featuresCol + "' holds a row that " + e.getMessage(), e);
+        }
         if (v == null) {
             throw new IllegalArgumentException("column '" + featuresCol + "' holds a null; every row to score needs a features vector");
         }

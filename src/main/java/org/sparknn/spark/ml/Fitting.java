@@ -61,8 +61,13 @@ final class Fitting {
         long seed = config.get(TrainConfig.SEED);
         boolean progress = config.get(TrainConfig.PROGRESS);
         long t0 = System.nanoTime();
-        Shards shards = Shards.fromDataFrame(data.toDF(), workers, config, new RowCheck("the training DataFrame", featuresCol,
-                labelCol, loss == LossKind.SOFTMAX_CROSS_ENTROPY ? outputs : 0, config.get(TrainConfig.DROP_NON_FINITE_ROWS)));
+        RowCheck check = new RowCheck("the training DataFrame", featuresCol, labelCol,
+                loss == LossKind.SOFTMAX_CROSS_ENTROPY ? outputs : 0, config.get(TrainConfig.DROP_NON_FINITE_ROWS));
+        String json = p.get(ParamHolder.MODEL_SPEC);
+        if (!json.isBlank()) { // image and array features are read into the spec's input shape
+            check = check.withShape(ModelSpec.fromJson(json).inputShape());
+        }
+        Shards shards = Shards.fromDataFrame(data.toDF(), workers, config, check);
         if (config.get(TrainConfig.DROP_NON_FINITE_ROWS)) {
             LOG.warn("sparknn: dropped {} rows with non-finite values from the training DataFrame", shards.dropped());
         }

@@ -11,6 +11,7 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
+import org.sparknn.spark.FeatureValues;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -109,6 +110,12 @@ public class NeuralNetClassificationModel
             raw[i] = logits[offset + i];
         }
         return new DenseVector(raw);
+    }
+
+    /** Spark's schema check, with an image or numeric array features column taken as vectors (see {@link FeatureValues}). */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        return FeatureValues.validated(schema, getFeaturesCol(), super::transformSchema);
     }
 
     /**

@@ -9,7 +9,9 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.types.StructType;
 import org.sparknn.nn.LossKind;
+import org.sparknn.spark.FeatureValues;
 
 /**
  * Spark ML estimator: a multilayer network classifier trained data-parallel by sparknn on the
@@ -63,6 +65,12 @@ public class NeuralNetClassifier extends ProbabilisticClassifier<Vector, NeuralN
     @Override
     public Param<Object> getParam(String name) {
         return ParamHolder.getParam(params, name, super::getParam);
+    }
+
+    /** Spark's schema check, with an image or numeric array features column taken as vectors (see {@link FeatureValues}). */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        return FeatureValues.validated(schema, getFeaturesCol(), super::transformSchema);
     }
 
     @Override

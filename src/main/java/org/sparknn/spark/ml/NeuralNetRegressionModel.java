@@ -9,6 +9,8 @@ import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+import org.sparknn.spark.FeatureValues;
 
 import java.util.List;
 import java.util.Map;
@@ -91,6 +93,12 @@ public class NeuralNetRegressionModel extends RegressionModel<Vector, NeuralNetR
     @Override
     public double predict(Vector features) {
         return network.outputs(features.toArray())[0];
+    }
+
+    /** Spark's schema check, with an image or numeric array features column taken as vectors (see {@link FeatureValues}). */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        return FeatureValues.validated(schema, getFeaturesCol(), super::transformSchema);
     }
 
     /** Called by Spark's transform when the prediction column is wanted. */

@@ -9,9 +9,11 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.types.StructType;
 import org.sparknn.config.Choice;
 import org.sparknn.config.Setting;
 import org.sparknn.nn.LossKind;
+import org.sparknn.spark.FeatureValues;
 
 /**
  * Spark ML estimator: a multilayer network regressor (one output) trained data-parallel by
@@ -87,6 +89,12 @@ public class NeuralNetRegressor extends Regressor<Vector, NeuralNetRegressor, Ne
 
     public NeuralNetRegressor setLoss(String value) {
         return (NeuralNetRegressor) set(loss(), value);
+    }
+
+    /** Spark's schema check, with an image or numeric array features column taken as vectors (see {@link FeatureValues}). */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        return FeatureValues.validated(schema, getFeaturesCol(), super::transformSchema);
     }
 
     @Override
