@@ -40,14 +40,9 @@ class LocalClusterTest {
         assertEquals(2004, result.finalValidation().count());
         assertTrue(result.finalValidation().accuracy() >= 0.95, "test accuracy " + result.finalValidation().accuracy());
 
-        // the same run with executors exchanging gradients directly over sockets ends identically
-        TrainingResult allReduce = TrainMain.run(new String[] {"--out", dir.resolve("run-allreduce").toString(),
-                "--master", "local-cluster[2,1,1024]", "exchange=allreduce"});
-        assertEquals(result.finalValidation().loss(), allReduce.finalValidation().loss(), 0.0);
-        assertEquals(result.finalValidation().accuracy(), allReduce.finalValidation().accuracy(), 0.0);
+        // (the all-reduce over sockets between executor JVMs is checked against this run below, in the run that loses
+        // an executor: it must end with exactly these weights)
         byte[] driverWeights = Files.readAllBytes(dir.resolve("run/model/sparknn/weights.bin"));
-        assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-allreduce/model/sparknn/weights.bin")),
-                "driver and all-reduce exchanges on executor JVMs end with the same weights, bit for bit");
 
         // and the same job on local[2] (both workers in this JVM) ends with exactly those weights
         System.clearProperty("spark.executor.extraClassPath");
@@ -65,6 +60,7 @@ class LocalClusterTest {
             TrainingResult afterKill = runKillingAnExecutor(dir.resolve("run-killed-" + exchange), "exchange=" + exchange,
                     "stateCopySeconds=0.2");
             assertEquals(result.finalValidation().accuracy(), afterKill.finalValidation().accuracy(), 0.0, exchange);
+            assertEquals(result.finalValidation().loss(), afterKill.finalValidation().loss(), 0.0, exchange);
             assertArrayEquals(driverWeights, Files.readAllBytes(dir.resolve("run-killed-" + exchange + "/model/sparknn/weights.bin")),
                     "a run that lost an executor ends with the clean run's weights (" + exchange + ")");
         }
