@@ -43,7 +43,7 @@ public final class GlobalStep {
     /**
      * {@link #apply(long, List)} on sparse input: {@code touched} (sorted, distinct; null when
      * dense) are the inputs the global batch held, outside whose rows the first layer's weight
-     * gradient is zero (see {@link Updater#apply(float[], float[], int[])}).
+     * gradient is zero (see {@link Updater#applySparse}).
      */
     public double apply(long count, List<BatchStats> bnStats, int[] touched) {
         return apply(count, bnStats, touched, null, 0);
