@@ -41,6 +41,9 @@ public final class BenchMain {
         double sgemmSeconds = median(rounds, 3, () -> Blas.gemm(false, false, n, n, n, 1f, a, b, 0f, c));
         double sgemmGflops = 2.0 * n * n * n / sgemmSeconds / 1e9;
         System.out.printf(Locale.ROOT, "sgemm %dx%dx%d: %.1f GFLOP/s%n", n, n, n, sgemmGflops);
+        double netlibSeconds = median(rounds, 3, () -> Blas.netlib(false, false, n, n, n, 1f, a, 0, b, 0, 0f, c, 0));
+        System.out.printf(Locale.ROOT, "for comparison, dev.ludovic.netlib sgemm %dx%dx%d: %.1f GFLOP/s%n", n, n, n,
+                2.0 * n * n * n / netlibSeconds / 1e9);
 
         ModelSpec denseOnly = new ModelSpec(SIZES[0], List.of(new LayerSpec.Dense(SIZES[1]), new LayerSpec.Dense(SIZES[2]),
                 new LayerSpec.Dense(SIZES[3])), LossKind.MSE);

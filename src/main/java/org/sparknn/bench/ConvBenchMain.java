@@ -58,7 +58,8 @@ public final class ConvBenchMain {
         float[] sb = random(rnd, m * m);
         float[] sc = new float[m * m];
         Runnable square = () -> Blas.gemm(false, false, m, m, m, 1f, sa, sb, 0f, sc);
-        double[] seconds = medians(rounds, 2, convStep, sameSize, square);
+        Runnable netlibSameSize = () -> Blas.netlib(false, false, channels, n, (int) k, 1f, a, 0, b, 0, 0f, c, 0);
+        double[] seconds = medians(rounds, 2, convStep, sameSize, square, netlibSameSize);
         double convSeconds = seconds[0];
         double convGflops = 3 * productFlops / convSeconds / 1e9;
         double sgemmGflops = productFlops / seconds[1] / 1e9;
@@ -66,6 +67,8 @@ public final class ConvBenchMain {
 
         System.out.printf(Locale.ROOT, "sgemm %dx%dx%d (the layer's forward product): %.1f GFLOP/s%n", channels, n, (int) k, sgemmGflops);
         System.out.printf(Locale.ROOT, "sgemm %dx%dx%d: %.1f GFLOP/s%n", m, m, m, squareGflops);
+        System.out.printf(Locale.ROOT, "for comparison, dev.ludovic.netlib sgemm of the same size: %.1f GFLOP/s%n",
+                productFlops / seconds[3] / 1e9);
         System.out.printf(Locale.ROOT, "conv2d %d->%d 3x3 pad 1 on %dx%d, batch %d, forward+backward (dW, dX): %.1f ms, %.1f GFLOP/s%n",
                 channels, channels, size, size, batch, convSeconds * 1e3, convGflops);
         System.out.printf(Locale.ROOT, "ratio conv2d / sgemm of the same size: %.2f (target >= 0.5); conv2d / sgemm 1024^3: %.2f%n",

@@ -1,5 +1,7 @@
 package org.sparknn.nn;
 
+import org.sparknn.tensor.Rectifier;
+
 /** y = max(0, x), or alpha * x for x <= 0 when leaky (alpha in [0, 1)). */
 public final class ReluLayer implements Layer {
     private final int size;
@@ -21,10 +23,7 @@ public final class ReluLayer implements Layer {
     public float[] forward(float[] x, int n, Pass pass) {
         int len = n * size;
         output = Layer.ensure(output, len);
-        for (int i = 0; i < len; i++) {
-            float v = x[i];
-            output[i] = v > 0 ? v : alpha * v;
-        }
+        Rectifier.forward(x, output, len, alpha);
         return output;
     }
 
@@ -35,10 +34,7 @@ public final class ReluLayer implements Layer {
         }
         int len = n * size;
         gradInput = Layer.ensure(gradInput, len);
-        // With alpha >= 0 the output is positive exactly where the input is.
-        for (int i = 0; i < len; i++) {
-            gradInput[i] = output[i] > 0 ? dy[i] : alpha * dy[i];
-        }
+        Rectifier.backward(output, dy, gradInput, len, alpha);
         return gradInput;
     }
 }
