@@ -15,23 +15,24 @@ import java.util.Random;
 
 /**
  * Single-thread convolution benchmark, all figures measured in one run: GFLOP/s of Conv2d
- * forward + backward (weight and input gradients) for a VGG-style layer, 64 -> 64 channels,
- * 3x3, padding 1, on 16x16 inputs at batch 64; the sgemm GFLOP/s of the same BLAS on the product
- * of the same size as the layer's forward pass ([64 x 576] x [576 x 64*256]) and on 1024^3; and
+ * forward + backward (weight and input gradients) for the largest layer of the model zoo's small
+ * VGG (conf/fashion-mnist-vgg-small.conf): 32 -> 32 channels, 3x3, padding 1, on 14x14 inputs at
+ * a worker's batch of 32; the sgemm GFLOP/s of the same BLAS on the product of the same size as
+ * the layer's forward pass ([32 x 288] x [288 x 32*196]) and on 1024^3; and
  * the conv figure as a share of each (issue 10: at least 0.5 of the same run's sgemm). Flops count the
  * three products only (2 outC K P n each), not im2col or the bias. Each figure is the median of
  * several timed rounds after a warm-up, the three measurements taking turns within each round.
  *
- * <pre>ConvBenchMain [--rounds N] [--size S] [--batch B]</pre>
+ * <pre>ConvBenchMain [--rounds N] [--channels C] [--size S] [--batch B]</pre>
  */
 public final class ConvBenchMain {
     private ConvBenchMain() {}
 
     public static void main(String[] args) {
         int rounds = intOption(args, "--rounds", 7);
-        int size = intOption(args, "--size", 16);
-        int batch = intOption(args, "--batch", 64);
-        int channels = 64;
+        int size = intOption(args, "--size", 14);
+        int batch = intOption(args, "--batch", 32);
+        int channels = intOption(args, "--channels", 32);
         Random rnd = new Random(1);
         System.out.println("BLAS implementation: " + Blas.implementation() + "   threads: 1 (calling thread)");
 

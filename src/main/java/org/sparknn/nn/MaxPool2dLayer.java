@@ -59,10 +59,11 @@ public final class MaxPool2dLayer implements Layer {
                         for (int iy = y0; iy < y1; iy++) {
                             for (int ix = x0; ix < x1; ix++) {
                                 int at = plane + iy * width + ix;
-                                if (x[in + at] > max) {
-                                    max = x[in + at];
-                                    best = at;
-                                }
+                                float v = x[in + at];
+                                // conditional moves: which input wins is data, not a predictable branch
+                                boolean larger = v > max;
+                                max = larger ? v : max;
+                                best = larger ? at : best;
                             }
                         }
                         output[o] = max;

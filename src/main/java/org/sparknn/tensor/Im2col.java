@@ -82,11 +82,16 @@ public final class Im2col {
                             int shift = j - padding;
                             int lo = Math.min(outW, Math.max(0, -shift));
                             int hi = Math.max(lo, Math.min(outW, width - shift));
-                            java.util.Arrays.fill(col, at, at + lo, 0f);
+                            // the zero runs are at most padding long: plain loops, not Arrays.fill calls
+                            for (int ox = 0; ox < lo; ox++) {
+                                col[at + ox] = 0f;
+                            }
                             if (hi > lo) {
                                 System.arraycopy(x, src + lo + shift, col, at + lo, hi - lo);
                             }
-                            java.util.Arrays.fill(col, at + hi, at + outW, 0f);
+                            for (int ox = hi; ox < outW; ox++) {
+                                col[at + ox] = 0f;
+                            }
                         } else {
                             for (int ox = 0; ox < outW; ox++) {
                                 int ix = ox * stride - padding + j;
