@@ -84,6 +84,41 @@ public final class BenchMain {
         double stepSeconds = median(rounds, 20, () -> net.gradientSum(x, labels, BATCH, pass));
         System.out.printf(Locale.ROOT, "full step with ReLU + softmax cross-entropy: %.2f ms/step, %.1f GFLOP/s (GEMM flops), %,.0f samples/s%n",
                 stepSeconds * 1e3, flops / stepSeconds / 1e9, BATCH / stepSeconds);
+        layerShapes(rounds, rnd);
+    }
+
+    /**
+     * The products the layers issue, in the implementation in use and in dev.ludovic.netlib, taking
+     * turns: {transA, transB, m, n, k}. Conv shapes are the small VGG's (conf/fashion-mnist-vgg-small.conf)
+     * at a worker's batch of 32; dense shapes a 784-256 layer at batch 32.
+     */
+    private static void layerShapes(int rounds, Random rnd) {
+        int[][] shapes = {
+                {0, 0, 32, 6272, 144}, // conv 16->32 at 14x14, forward
+                {0, 1, 32, 144, 6272}, // its weight gradient
+                {0, 0, 32, 6272, 288}, // conv 32->32 at 14x14, forward
+                {0, 0, 16, 6272, 288}, // input gradient of conv 16->32, as a convolution
+                {1, 0, 144, 6272, 32}, // input gradient through col2im (strided convs)
+                {0, 1, 32, 256, 784},  // dense 784->256 forward
+                {1, 0, 256, 784, 32},  // its weight gradient
+                {0, 0, 32, 784, 256},  // its input gradient
+        };
+        System.out.println("layer products, GFLOP/s (transA transB m n k): " + Blas.implementation() + " / dev.ludovic.netlib");
+        for (int[] sh : shapes) {
+            boolean ta = sh[0] == 1;
+            boolean tb = sh[1] == 1;
+            int m = sh[2];
+            int n = sh[3];
+            int k = sh[4];
+            float[] a = random(rnd, m * k);
+            float[] b = random(rnd, k * n);
+            float[] c = new float[m * n];
+            double flops = 2.0 * m * n * k;
+            double ours = median(rounds, 10, () -> Blas.gemm(ta, tb, m, n, k, 1f, a, 0, b, 0, 0f, c, 0));
+            double netlib = median(rounds, 10, () -> Blas.netlib(ta, tb, m, n, k, 1f, a, 0, b, 0, 0f, c, 0));
+            System.out.printf(Locale.ROOT, "  %s %s %5d %5d %5d: %6.1f / %6.1f  (%.1fx)%n", ta ? "T" : "N", tb ? "T" : "N", m, n, k,
+                    flops / ours / 1e9, flops / netlib / 1e9, netlib / ours);
+        }
     }
 
     private static float[] random(Random rnd, int n) {
