@@ -139,7 +139,7 @@ public final class BatchNormExperiment implements Experiment {
         return width > 0 ? (hi - lo) / width : Double.NaN;
     }
 
-    private static String verdict(String[] names, List<List<Curve>> curves, Stats[][] acc, int seeds) {
+    static String verdict(String[] names, List<List<Curve>> curves, Stats[][] acc, int seeds) {
         int points = acc[0].length;
         Stats finalNo = acc[0][points - 1];
         Stats finalBn = acc[1][points - 1];

@@ -83,7 +83,7 @@ public final class BnPopulationExperiment implements Experiment {
         return new Report(table, runs, Map.of("accuracy-by-estimator.png", plot), verdict(batches, workers, st, seeds.size()));
     }
 
-    private static String verdict(int[] batches, int workers, Stats[][] st, int seeds) {
+    static String verdict(int[] batches, int workers, Stats[][] st, int seeds) {
         StringBuilder v = new StringBuilder("Test accuracy with each BN inference estimator (").append(seeds)
                 .append(" seeds; BN normalizes each worker's local batch m = batch / ").append(workers).append("): ");
         for (int b = 0; b < batches.length; b++) {

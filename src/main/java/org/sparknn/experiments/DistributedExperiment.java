@@ -107,7 +107,7 @@ public final class DistributedExperiment implements Experiment {
         return new Report(table, runs, plots, verdict(variants, stats, syncWorkers, seeds.size()));
     }
 
-    private static String verdict(List<Variant> variants, Map<Variant, Stats[]> stats, int syncWorkers, int seeds) {
+    static String verdict(List<Variant> variants, Map<Variant, Stats[]> stats, int syncWorkers, int seeds) {
         StringBuilder v = new StringBuilder();
         List<Variant> sync = variants.stream().filter(x -> x.syncEvery() == 1).toList();
         Variant ref = sync.get(0);

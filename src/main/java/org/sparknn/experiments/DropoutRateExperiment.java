@@ -71,7 +71,7 @@ public final class DropoutRateExperiment implements Experiment {
         return java.util.Arrays.stream(s).mapToDouble(Stats::sd).toArray();
     }
 
-    private static String verdict(double[] rates, Stats[] train, Stats[] test, Stats[] gap, int seeds) {
+    static String verdict(double[] rates, Stats[] train, Stats[] test, Stats[] gap, int seeds) {
         int best = 0;
         for (int r = 1; r < rates.length; r++) {
             if (test[r].mean() < test[best].mean()) {

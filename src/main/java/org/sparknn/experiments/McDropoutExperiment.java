@@ -90,7 +90,7 @@ public final class McDropoutExperiment implements Experiment {
         return (double) wrong / n;
     }
 
-    private static String verdict(int[] ks, Stats[] mc, Stats scaled, int seeds) {
+    static String verdict(int[] ks, Stats[] mc, Stats scaled, int seeds) {
         StringBuilder v = new StringBuilder("Weight-scaled network: test error ").append(scaled.percent()).append(" (")
                 .append(seeds).append(" seeds). ");
         int firstMatch = -1;

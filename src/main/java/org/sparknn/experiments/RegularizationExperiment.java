@@ -101,7 +101,7 @@ public final class RegularizationExperiment implements Experiment {
         return out;
     }
 
-    private static String verdict(String[] names, Stats[][] st, int seeds) {
+    static String verdict(String[] names, Stats[][] st, int seeds) {
         StringBuilder v = new StringBuilder("Share of weights exactly zero: ");
         for (int k = 0; k < 3; k++) {
             v.append(names[k]).append(" ").append(st[k][1].percent()).append(k < 2 ? ", " : "; ");

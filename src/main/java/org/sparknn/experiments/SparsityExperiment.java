@@ -99,7 +99,7 @@ public final class SparsityExperiment implements Experiment {
         return new Report(table, runs, plots, verdict(names, st, nearZero, seeds.size()));
     }
 
-    private static String verdict(String[] names, Stats[][] st, double nearZero, int seeds) {
+    static String verdict(String[] names, Stats[][] st, double nearZero, int seeds) {
         StringBuilder v = new StringBuilder();
         v.append("Mean activation of the last hidden layer: ").append(st[0][0].text()).append(" ").append(names[0]).append(", ")
                 .append(st[0][1].text()).append(" with ").append(names[1]).append("; share of activations with |a| <= ")
