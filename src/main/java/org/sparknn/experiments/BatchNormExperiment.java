@@ -2,6 +2,7 @@ package org.sparknn.experiments;
 
 import org.sparknn.data.Dataset;
 import org.sparknn.nn.ModelSpec;
+import org.sparknn.nn.Pass;
 import org.sparknn.train.TrainConfig;
 
 import java.util.ArrayList;
@@ -53,7 +54,8 @@ public final class BatchNormExperiment implements Experiment {
             for (long seed : seeds) {
                 Curve c = new Curve(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
                 ctx.train(names[v] + " seed " + seed, specs[v], ctx.training().with(TrainConfig.SEED, seed), (m, net) -> {
-                    float[] a = Models.activations(net, probeX, probeRows, input);
+                    // as a training step sees it: BN normalizes the probe rows with their own mean and variance
+                    float[] a = Models.activations(net, probeX, probeRows, input, Pass.bnStatistics());
                     int width = a.length / probeRows;
                     if (unit >= width) {
                         throw new IllegalArgumentException("experiment.unit = " + unit + " but the last hidden layer has " + width + " units");
@@ -115,9 +117,9 @@ public final class BatchNormExperiment implements Experiment {
                         curves.get(v).get(0).percentiles().stream().mapToDouble(p -> p[kk]).toArray()));
             }
         }
-        plots.put("unit-input-percentiles.png", Plots.lines("Input to the sigmoid of unit " + unit + " of the last hidden layer: "
-                + "15/50/85th percentiles over " + probeRows + " test rows (seed " + seeds.get(0) + ")", "training step", "input value",
-                q, false));
+        plots.put("unit-input-percentiles.png", Plots.lines("Input to the sigmoid of unit " + unit + " of the last hidden layer, "
+                + "15/50/85th percentiles (seed " + seeds.get(0) + ")", "training step",
+                "input value over " + probeRows + " test rows", q, false));
         return new Report(table, runs, plots, verdict(names, curves, acc, seeds.size()));
     }
 

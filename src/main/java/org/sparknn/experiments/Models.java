@@ -85,10 +85,18 @@ public final class Models {
      * off, BN on population statistics), as a new [n x width] array.
      */
     public static float[] activations(Network net, float[] x, int n, int upTo) {
+        return activations(net, x, n, upTo, Pass.inference());
+    }
+
+    /**
+     * The output of layer {@code upTo} for n rows of x in the given pass, e.g.
+     * {@link Pass#bnStatistics()}: dropout off, BN normalizing the n rows with their own statistics.
+     */
+    public static float[] activations(Network net, float[] x, int n, int upTo, Pass pass) {
         float[] a = x;
         List<Layer> layers = net.layers();
         for (int i = 0; i <= upTo; i++) {
-            a = layers.get(i).forward(a, n, Pass.inference());
+            a = layers.get(i).forward(a, n, pass);
         }
         return java.util.Arrays.copyOf(a, n * layers.get(upTo).outputSize());
     }

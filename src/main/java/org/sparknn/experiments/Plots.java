@@ -92,7 +92,9 @@ public final class Plots {
     /** An empty 800 x 500 chart with readable number formats and a title font that fits long titles. */
     public static XYChart chart(String title, String xTitle, String yTitle) {
         XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
-        chart.getStyler().setChartTitleFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, 13));
+        // long titles get a smaller font so that they fit the 800-pixel width
+        int size = title.length() <= 90 ? 13 : Math.max(9, 13 * 90 / title.length());
+        chart.getStyler().setChartTitleFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.BOLD, size));
         chart.getStyler().setXAxisDecimalPattern("#,##0.###");
         chart.getStyler().setYAxisDecimalPattern("#,##0.####");
         return chart;
