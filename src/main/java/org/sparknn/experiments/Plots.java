@@ -55,6 +55,9 @@ public final class Plots {
                                    double lo, double hi, boolean logY) {
         XYChart chart = chart(title, xTitle, "share of values per bin");
         chart.getStyler().setYAxisLogarithmic(logY);
+        if (logY) {
+            chart.getStyler().setYAxisDecimalPattern("0.######");
+        }
         for (int s = 0; s < names.size(); s++) {
             double[] share = shares(samples.get(s), bins, lo, hi);
             double[] x = new double[2 * bins];
