@@ -115,12 +115,18 @@ public final class DropoutRateExperiment implements Experiment {
             if (notOver.isEmpty()) {
                 v.append("Below 0.2 (rates ").append(over).append(") the train-test gap and the test error are clearly larger "
                         + "than at the best rate: overfitting returns, as the notes say. ");
+            } else if (over.isEmpty()) {
+                v.append("Below 0.2, rates ").append(notOver).append(" do not clearly overfit (their train-test gap and test "
+                        + "error are not both clearly larger than at the best rate): the claim that overfitting returns below 0.2 "
+                        + "does not hold here. ");
             } else {
-                v.append("Below 0.2, ").append(over.isEmpty() ? "no rate" : "rates " + over).append(" clearly overfit"
-                        + " (larger gap and test error than the best rate), ").append(notOver)
-                        .append(" do not: the overfitting claim does not hold for those. ");
+                v.append("Below 0.2, rates ").append(over).append(" clearly overfit (larger gap and test error than the best rate) "
+                        + "but ").append(notOver).append(" do not: the overfitting claim holds only in part. ");
             }
         }
+        int last = rates.length - 1;
+        v.append("The train-test gap goes from ").append(Stats.pct(gap[0].mean())).append(" at drop rate ").append(rates[0])
+                .append(" to ").append(Stats.pct(gap[last].mean())).append(" at ").append(rates[last]).append(". ");
         // paper: flat for retention 0.4-0.8 = drop rate 0.2-0.6
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
