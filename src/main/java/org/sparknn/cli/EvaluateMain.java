@@ -27,7 +27,7 @@ import static org.apache.spark.sql.functions.sum;
  */
 public final class EvaluateMain {
     static final String USAGE = "usage: evaluate --model DIR [--data PATH] [--format idx|libsvm|parquet] [--split train|test] "
-            + "[--features N] [--out DIR] [--overwrite] [--master URL]";
+            + "[--features N] [--out DIR] [--overwrite] [--master URL] [--mc-samples K]";
 
     private EvaluateMain() {}
 
@@ -41,7 +41,7 @@ public final class EvaluateMain {
         OutputDir output = null;
         try {
             output = a.out() == null ? null : OutputDir.prepare(a.out(), a.overwrite(), spark.sparkContext().hadoopConfiguration());
-            Model<?> m = ModelInput.load(spark, a.model());
+            Model<?> m = a.configure(ModelInput.load(spark, a.model()));
             org.apache.spark.sql.Dataset<Row> predictions = m.transform(ModelInput.data(spark, a, m, true)).cache();
             if (predictions.count() == 0) {
                 throw new IllegalArgumentException(a.data() + " holds no rows");
@@ -49,6 +49,9 @@ public final class EvaluateMain {
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("model", a.model());
             report.put("data", a.data() + (a.format().equals("idx") ? " (" + a.split() + ")" : ""));
+            if (a.mcSamples() > 0) {
+                report.put("mcSamples", a.mcSamples());
+            }
             String text;
             long[][] confusion = null;
             if (m instanceof NeuralNetClassificationModel c) {

@@ -67,6 +67,23 @@ public record JobConfig(Path file, Config resolved, Data data, ModelSpec model, 
         return load(file.toString(), overrides);
     }
 
+    /**
+     * A job configuration from parsed HOCON (sections data, model, training, spark, output), for
+     * jobs whose files hold further sections of their own; {@code file} names it in messages.
+     */
+    public static JobConfig fromConfig(Path file, Config config) {
+        try {
+            return build(file, config.resolve());
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+    }
+
+    /** A parsed override value: a list or object ([...] or {...}) as HOCON, anything else as text. */
+    public static ConfigValue parseOverride(String text) {
+        return overrideValue(text);
+    }
+
     private static Config parse(String name, java.util.function.Supplier<Config> parser) {
         try {
             return parser.get();

@@ -2,7 +2,7 @@ package org.sparknn.cli;
 
 /** The command-line options the evaluate and predict jobs share (plus predict's --output-format). */
 record ModelJobArgs(String model, String data, String format, String split, int features, String out,
-                    String outputFormat, boolean overwrite, String master) {
+                    String outputFormat, boolean overwrite, String master, int mcSamples) {
 
     static ModelJobArgs parse(String[] args, String usage, boolean acceptsOutputFormat) {
         String model = null;
@@ -14,6 +14,7 @@ record ModelJobArgs(String model, String data, String format, String split, int 
         String outputFormat = "parquet";
         boolean overwrite = false;
         String master = null;
+        int mcSamples = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> model = Cli.value(args, ++i, "--model", usage);
@@ -24,6 +25,7 @@ record ModelJobArgs(String model, String data, String format, String split, int 
                 case "--out" -> out = Cli.value(args, ++i, "--out", usage);
                 case "--overwrite" -> overwrite = true;
                 case "--master" -> master = Cli.value(args, ++i, "--master", usage);
+                case "--mc-samples" -> mcSamples = parseCount("--mc-samples", Cli.value(args, ++i, "--mc-samples", usage));
                 case "--output-format" -> {
                     if (!acceptsOutputFormat) {
                         throw new IllegalArgumentException("unexpected argument '--output-format'; " + usage);
@@ -39,7 +41,34 @@ record ModelJobArgs(String model, String data, String format, String split, int 
         if (!outputFormat.equals("parquet") && !outputFormat.equals("csv")) {
             throw new IllegalArgumentException("--output-format must be parquet or csv, got '" + outputFormat + "'");
         }
-        return new ModelJobArgs(model, data, format, split, features, out, outputFormat, overwrite, master);
+        return new ModelJobArgs(model, data, format, split, features, out, outputFormat, overwrite, master, mcSamples);
+    }
+
+    /**
+     * The model to apply: a classifier with --mc-samples K > 0 scores by Monte-Carlo dropout (the
+     * mean of K thinned networks' probabilities) instead of the weight-scaled network.
+     */
+    org.apache.spark.ml.Model<?> configure(org.apache.spark.ml.Model<?> m) {
+        if (mcSamples == 0) {
+            return m;
+        }
+        if (!(m instanceof org.sparknn.spark.ml.NeuralNetClassificationModel c)) {
+            throw new IllegalArgumentException("--mc-samples applies to classifiers; " + model + " holds a regressor");
+        }
+        System.out.println("scoring with Monte-Carlo dropout: the mean of " + mcSamples + " thinned networks per row");
+        return c.setMcSamples(mcSamples);
+    }
+
+    private static int parseCount(String flag, String v) {
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(flag + " must be a whole number >= 0, got '" + v + "'");
     }
 
     private static int parseFeatures(String v) {

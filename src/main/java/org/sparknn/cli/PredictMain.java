@@ -18,7 +18,7 @@ import static org.apache.spark.sql.functions.col;
  */
 public final class PredictMain {
     static final String USAGE = "usage: predict --model DIR --out PATH [--data PATH] [--format idx|libsvm|parquet] "
-            + "[--split train|test] [--features N] [--output-format parquet|csv] [--overwrite] [--master URL]";
+            + "[--split train|test] [--features N] [--output-format parquet|csv] [--overwrite] [--master URL] [--mc-samples K]";
 
     private PredictMain() {}
 
@@ -33,7 +33,7 @@ public final class PredictMain {
         }
         SparkSession spark = Cli.session(null, a.master(), null);
         try (OutputDir output = OutputDir.prepare(a.out(), a.overwrite(), spark.sparkContext().hadoopConfiguration())) {
-            Model<?> m = ModelInput.load(spark, a.model());
+            Model<?> m = a.configure(ModelInput.load(spark, a.model()));
             org.apache.spark.sql.Dataset<Row> predictions = m.transform(ModelInput.data(spark, a, m, false));
             List<Column> cols = new ArrayList<>(List.of(col("id"), col("prediction")));
             if (m instanceof NeuralNetClassificationModel c) {

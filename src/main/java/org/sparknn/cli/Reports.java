@@ -1,8 +1,6 @@
 package org.sparknn.cli;
 
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
+import org.sparknn.experiments.Plots;
 import org.sparknn.train.EpochMetrics;
 import org.sparknn.train.Evaluation;
 
@@ -36,15 +34,12 @@ final class Reports {
 
     private static byte[] chart(String title, String yTitle, List<EpochMetrics> h, String[] names,
                                 List<ToDoubleFunction<EpochMetrics>> series) throws IOException {
-        XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("epoch").yAxisTitle(yTitle).build();
         double[] x = h.stream().mapToDouble(EpochMetrics::epoch).toArray();
+        List<Plots.Series> lines = new java.util.ArrayList<>();
         for (int s = 0; s < names.length; s++) {
-            double[] y = h.stream().mapToDouble(series.get(s)).toArray();
-            if (java.util.Arrays.stream(y).allMatch(Double::isFinite)) {
-                chart.addSeries(names[s], x, y);
-            }
+            lines.add(new Plots.Series(names[s], x, h.stream().mapToDouble(series.get(s)).toArray()));
         }
-        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        return Plots.lines(title, "epoch", yTitle, lines, false);
     }
 
     /** Rows: true label; columns: predicted label. */

@@ -35,14 +35,18 @@ public final class BnPopulation {
         private static final long serialVersionUID = 1L;
         private final double[][] sumMeans;
         private final double[][] sumUnbiasedVars;
+        /** Sums of the biased (uncorrected) batch variances; null when rebuilt from sums without them. */
+        private final double[][] sumBiasedVars;
         private long batches;
 
         public Exact(List<? extends BnLayer> layers) {
             sumMeans = new double[layers.size()][];
             sumUnbiasedVars = new double[layers.size()][];
+            sumBiasedVars = new double[layers.size()][];
             for (int l = 0; l < layers.size(); l++) {
                 sumMeans[l] = new double[layers.get(l).features()];
                 sumUnbiasedVars[l] = new double[layers.get(l).features()];
+                sumBiasedVars[l] = new double[layers.get(l).features()];
             }
         }
 
@@ -50,6 +54,7 @@ public final class BnPopulation {
         public Exact(double[][] sumMeans, double[][] sumUnbiasedVars, long batches) {
             this.sumMeans = sumMeans;
             this.sumUnbiasedVars = sumUnbiasedVars;
+            this.sumBiasedVars = null;
             this.batches = batches;
         }
 
@@ -75,6 +80,9 @@ public final class BnPopulation {
                 for (int j = 0; j < s.features(); j++) {
                     sumMeans[l][j] += s.mean()[j];
                     sumUnbiasedVars[l][j] += s.unbiasedVariance(j);
+                    if (sumBiasedVars != null) {
+                        sumBiasedVars[l][j] += s.variance(j);
+                    }
                 }
             }
             batches++;
@@ -85,6 +93,9 @@ public final class BnPopulation {
                 for (int j = 0; j < sumMeans[l].length; j++) {
                     sumMeans[l][j] += other.sumMeans[l][j];
                     sumUnbiasedVars[l][j] += other.sumUnbiasedVars[l][j];
+                    if (sumBiasedVars != null && other.sumBiasedVars != null) {
+                        sumBiasedVars[l][j] += other.sumBiasedVars[l][j];
+                    }
                 }
             }
             batches += other.batches;
@@ -98,8 +109,27 @@ public final class BnPopulation {
             return sumUnbiasedVars[layer][feature] / batches;
         }
 
+        /**
+         * The mean of the biased batch variances, without the m/(m-1) correction: what the
+         * estimator would give if it skipped Bessel's correction (for comparison only).
+         */
+        public double uncorrectedVariance(int layer, int feature) {
+            if (sumBiasedVars == null) {
+                throw new IllegalStateException("these accumulators were rebuilt from sums without the biased variances");
+            }
+            return sumBiasedVars[layer][feature] / batches;
+        }
+
         /** Writes E[x] and Var[x] into the population state of the layers. */
         public void writeTo(List<? extends BnLayer> layers, float[] state) {
+            writeTo(layers, state, true);
+        }
+
+        /**
+         * Writes E[x] and Var[x] into the population state of the layers; with {@code corrected}
+         * false the variance is the uncorrected mean of the batch variances.
+         */
+        public void writeTo(List<? extends BnLayer> layers, float[] state, boolean corrected) {
             if (batches == 0) {
                 throw new IllegalStateException("no batch of 2 or more samples was seen; cannot estimate BN population statistics");
             }
@@ -107,7 +137,7 @@ public final class BnPopulation {
                 BnLayer layer = layers.get(l);
                 for (int j = 0; j < sumMeans[l].length; j++) {
                     state[layer.populationMeanOffset() + j] = (float) mean(l, j);
-                    state[layer.populationVarianceOffset() + j] = (float) variance(l, j);
+                    state[layer.populationVarianceOffset() + j] = (float) (corrected ? variance(l, j) : uncorrectedVariance(l, j));
                 }
             }
         }

@@ -33,6 +33,11 @@ final class ShardJobs {
      * into the network's population state.
      */
     static void estimateBatchNormPopulation(JavaSparkContext sc, Tasks.Run run, Network net, Shards train) {
+        batchNormPopulation(sc, run, net, train).writeTo(net.batchNormLayers(), net.store().state());
+    }
+
+    /** The accumulators of the exact BN estimator over the training shards with the current weights, merged in partition order. */
+    static BnPopulation.Exact batchNormPopulation(JavaSparkContext sc, Tasks.Run run, Network net, Shards train) {
         Broadcast<Tasks.ModelPayload> model = sc.broadcast(Tasks.ModelPayload.of(net, null));
         sc.setJobDescription("sparknn BN population statistics (exact estimator)");
         List<BnPopulation.Exact> parts;
@@ -45,7 +50,7 @@ final class ShardJobs {
         for (int i = 1; i < parts.size(); i++) {
             total.merge(parts.get(i));
         }
-        total.writeTo(net.batchNormLayers(), net.store().state());
+        return total;
     }
 
     /** Best effort: drops the executors' cached networks of this run (never masks a training error). */

@@ -33,6 +33,24 @@ public final class SparkTrainer {
         };
     }
 
+    /**
+     * The exact BN population estimator (mean of batch means, m/(m-1) * mean of batch variances;
+     * the uncorrected mean of batch variances as well) over the training shards with the
+     * network's current weights, in the local batches training used: the pass
+     * {@code bnPopulation=exact} runs after training, returned instead of written into the
+     * network, so that callers can compare estimators on one trained network.
+     */
+    public static org.sparknn.nn.BnPopulation.Exact batchNormPopulation(Shards train, Network net, TrainConfig config) {
+        int batch = (int) Math.min(config.get(TrainConfig.BATCH_SIZE), train.totalRows());
+        Tasks.Run run = new Tasks.Run("sparknn-" + java.util.UUID.randomUUID(), net.spec().toJson(), config, train.layout(), batch);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(train.shards().context());
+        try {
+            return ShardJobs.batchNormPopulation(sc, run, net, train);
+        } finally {
+            ShardJobs.release(train, null, run.runId());
+        }
+    }
+
     /** The number of data-parallel workers: the setting, or Spark's default parallelism when it is 0. */
     public static int workers(TrainConfig config, JavaSparkContext sc) {
         int workers = config.get(TrainConfig.WORKERS);

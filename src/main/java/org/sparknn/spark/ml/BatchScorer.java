@@ -13,6 +13,7 @@ import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
 import org.sparknn.spark.FeatureValues;
 import org.sparknn.tensor.Csr;
+import org.sparknn.train.Evaluator;
 
 import java.io.Serializable;
 import java.util.Arrays;
@@ -49,9 +50,15 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
     private final int featuresIndex;
     private final boolean logits;
     private final Columns columns;
+    /** Monte-Carlo dropout passes per row; 0 = the weight-scaled network (one inference pass). */
+    private final int mcSamples;
+    private final long mcSeed;
 
-    private BatchScorer(TrainedNetwork network, String featuresCol, int featuresIndex, boolean logits, Columns columns) {
+    private BatchScorer(TrainedNetwork network, String featuresCol, int featuresIndex, boolean logits, Columns columns,
+                        int mcSamples, long mcSeed) {
         this.network = network;
+        this.mcSamples = mcSamples;
+        this.mcSeed = mcSeed;
         this.featuresCol = featuresCol;
         this.shape = network.spec().inputShape();
         this.featuresIndex = featuresIndex;
@@ -66,11 +73,28 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
      */
     static Dataset<Row> score(Dataset<?> input, StructType schema, List<String> added, TrainedNetwork network,
                               String featuresCol, boolean logits, Columns columns) {
+        return score(input, schema, added, network, featuresCol, logits, columns, 0, 0);
+    }
+
+    /**
+     * {@link #score(Dataset, StructType, List, TrainedNetwork, String, boolean, Columns)} with
+     * Monte-Carlo dropout when {@code mcSamples > 0}: each row's output is the mean output of
+     * {@code mcSamples} thinned networks ({@link Evaluator#predictMonteCarlo}); for logits, the log
+     * of the mean probabilities, so that their softmax is that mean. A row's dropout masks are
+     * keyed by {@code mcSeed}, the pass and a hash of its features, so they do not depend on
+     * partitioning or row order.
+     */
+    static Dataset<Row> score(Dataset<?> input, StructType schema, List<String> added, TrainedNetwork network,
+                              String featuresCol, boolean logits, Columns columns, int mcSamples, long mcSeed) {
+        if (mcSamples > 0 && network.spec().sparseInput()) {
+            throw new IllegalArgumentException("Monte-Carlo dropout scoring needs a network built for dense input; this one takes sparse rows");
+        }
         StructType out = input.schema();
         for (String name : added) {
             out = out.add(schema.apply(name));
         }
-        BatchScorer scorer = new BatchScorer(network, featuresCol, input.schema().fieldIndex(featuresCol), logits, columns);
+        BatchScorer scorer = new BatchScorer(network, featuresCol, input.schema().fieldIndex(featuresCol), logits, columns,
+                mcSamples, mcSeed);
         // the row encoder drops field metadata (the ML attributes); to(out) puts it back
         return input.toDF().mapPartitions(scorer, Encoders.row(out)).to(out);
     }
@@ -112,13 +136,32 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
                 while (count < BATCH && rows.hasNext()) {
                     batch[count++] = rows.next();
                 }
-                float[] out = net.takesSparseInput() && features(batch[0], size) instanceof SparseVector
-                        ? net.forward(sparse(batch, count, size), Pass.inference())
-                        : net.forward(dense(batch, count, size), count, Pass.inference());
-                float[] result = logits ? net.logits() : out;
+                float[] result;
+                if (mcSamples > 0) {
+                    result = monteCarlo(dense(batch, count, size), count, size, outputs);
+                } else {
+                    float[] out = net.takesSparseInput() && features(batch[0], size) instanceof SparseVector
+                            ? net.forward(sparse(batch, count, size), Pass.inference())
+                            : net.forward(dense(batch, count, size), count, Pass.inference());
+                    result = logits ? net.logits() : out;
+                }
                 for (int r = 0; r < count; r++) {
                     scored[r] = extend(batch[r], columns.values(result, r * outputs));
                 }
+            }
+
+            private float[] monteCarlo(float[] x, int n, int size, int outputs) {
+                long[] ids = new long[n];
+                for (int r = 0; r < n; r++) {
+                    ids[r] = featureHash(x, r * size, size);
+                }
+                float[] mean = Evaluator.predictMonteCarlo(net, x, n, ids, mcSamples, mcSeed);
+                if (logits) {
+                    for (int i = 0; i < n * outputs; i++) {
+                        mean[i] = (float) Math.log(Math.max(mean[i], Float.MIN_NORMAL));
+                    }
+                }
+                return mean;
             }
 
             private float[] dense(Row[] batch, int n, int size) {
@@ -150,6 +193,16 @@ final class BatchScorer implements MapPartitionsFunction<Row, Row> {
                 return new Csr(n, rowStart, indices, nonZeroValues);
             }
         };
+    }
+
+    /** A 64-bit hash of a row's features (the sample id of its Monte-Carlo dropout masks). */
+    static long featureHash(float[] x, int offset, int size) {
+        long h = 0x9E3779B97F4A7C15L;
+        for (int j = 0; j < size; j++) {
+            h = (h ^ Float.floatToIntBits(x[offset + j] + 0.0f)) * 0xBF58476D1CE4E5B9L;
+            h ^= h >>> 31;
+        }
+        return h & Long.MAX_VALUE;
     }
 
     private static Row extend(Row row, Object[] added) {

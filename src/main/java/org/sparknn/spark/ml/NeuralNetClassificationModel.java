@@ -3,7 +3,9 @@ package org.sparknn.spark.ml;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
@@ -34,6 +36,10 @@ public class NeuralNetClassificationModel
     private final ParamHolder params;
     private final TrainedNetwork network;
     private final int numClasses;
+    private final IntParam mcSamples = new IntParam(this, "mcSamples", "Monte-Carlo dropout inference: the number of "
+            + "thinned networks (dropout on, BN on population statistics) whose probabilities are averaged per row; "
+            + "0 = the weight-scaled network, one pass with dropout off. Masks are keyed by the training seed, the pass "
+            + "and the row's features", ParamValidators.gtEq(0));
 
     NeuralNetClassificationModel(String uid, TrainedNetwork network, int numClasses) {
         this(UidStaging.stage(uid), network, numClasses);
@@ -45,6 +51,7 @@ public class NeuralNetClassificationModel
         params.setDefaults(this);
         this.network = network;
         this.numClasses = numClasses;
+        setDefault(mcSamples, 0);
     }
 
     /** Wraps a network trained outside the estimator (e.g. by the train job), with its settings as params. */
@@ -78,6 +85,20 @@ public class NeuralNetClassificationModel
     @Override
     public Param<Object> getParam(String name) {
         return ParamHolder.getParam(params, name, super::getParam);
+    }
+
+    /** Monte-Carlo dropout passes per row at scoring time; 0 (the default) scores with the weight-scaled network. */
+    public IntParam mcSamples() {
+        return mcSamples;
+    }
+
+    public int getMcSamples() {
+        return (Integer) getOrDefault(mcSamples);
+    }
+
+    public NeuralNetClassificationModel setMcSamples(int value) {
+        set(mcSamples, value);
+        return this;
     }
 
     public TrainedNetwork trainedNetwork() {
@@ -138,7 +159,7 @@ public class NeuralNetClassificationModel
             return dataset.toDF();
         }
         return BatchScorer.score(dataset, schema, added, network, getFeaturesCol(), true,
-                (logits, offset) -> columns(rawVector(logits, offset), raw, probability, prediction));
+                (logits, offset) -> columns(rawVector(logits, offset), raw, probability, prediction), getMcSamples(), mcSeed());
     }
 
     /** One row's new columns; the prediction comes from the column Spark would take it from. */
@@ -155,6 +176,12 @@ public class NeuralNetClassificationModel
             values.add(withRaw || !withProbability ? raw2prediction(raw) : probability2prediction(probability));
         }
         return values.toArray();
+    }
+
+    /** The seed of the Monte-Carlo dropout masks: the training seed the model records. */
+    private long mcSeed() {
+        Object seed = network.settings().get("seed");
+        return seed instanceof Number n ? n.longValue() : 0L;
     }
 
     @Override
