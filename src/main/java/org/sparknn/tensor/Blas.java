@@ -5,7 +5,7 @@ import dev.ludovic.netlib.blas.BLAS;
 /**
  * Row-major single-precision matrix products. {@link VectorGemm} (Java Vector API) when the JVM
  * runs with {@code --add-modules jdk.incubator.vector} and vectors of at least 4 floats: on the
- * shapes of convolution and dense layers it runs 2-10x faster than dev.ludovic.netlib's VectorBLAS
+ * shapes of convolution and dense layers it runs 2-13x faster than dev.ludovic.netlib's VectorBLAS
  * (jobs/bench-conv.sh and jobs/bench.sh print both). Otherwise, or with
  * {@code -Dsparknn.blas=netlib}, dev.ludovic.netlib (native BLAS when one is installed), which is
  * column-major: a row-major product C = op(A) op(B) is issued as C^T = op(B)^T op(A)^T.
