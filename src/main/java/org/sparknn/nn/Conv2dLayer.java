@@ -9,8 +9,9 @@ import org.sparknn.tensor.Im2col;
  * samples: im2col lays the group's windows out as the columns of a [K x g*P] matrix (K = inC *
  * kh * kw values per window, P = outH * outW windows per sample), and Y = W col with W of shape
  * [outC x K] row-major, so each output channel's weights are contiguous (max-norm works on them
- * like on a dense unit's). Backward recomputes the columns instead of keeping them: im2col costs
- * 1/outC of the product and a VGG layer's columns for a batch would take tens of MB.
+ * like on a dense unit's). Backward reuses the forward pass's columns when the batch fit in one
+ * group (a column budget of 8 MB), and recomputes them otherwise: im2col costs 1/outC of the
+ * product, and a large batch's columns would take hundreds of MB.
  * <p>
  * The input gradient of a stride-1 square kernel is itself a convolution: of dY, padded by
  * k - 1 - padding, with the kernels flipped and in/out channels swapped. That product has inner
@@ -40,6 +41,8 @@ public final class Conv2dLayer implements Layer {
     private float[] input;
     private float[] output;
     private float[] gradInput;
+    /** Whether col still holds the windows of the last forward batch (it fit in one group), for backward to reuse. */
+    private boolean columnsHeld;
 
     public Conv2dLayer(int index, int inC, int inH, int inW, int outC, int kh, int kw, int stride, int padding,
                        boolean heInit, ParamStore store) {
@@ -106,6 +109,7 @@ public final class Conv2dLayer implements Layer {
         output = Layer.ensure(output, n * outSize);
         scratch(Math.min(n, group));
         float[] w = store.values();
+        columnsHeld = n <= group;
         for (int first = 0; first < n; first += group) {
             int g = Math.min(group, n - first);
             int ld = g * p;
@@ -151,8 +155,10 @@ public final class Conv2dLayer implements Layer {
                     dBias[c] += sum;
                 }
             }
-            for (int s = 0; s < g; s++) {
-                geometry.toColumns(input, (first + s) * geometry.inputSize(), col, s * p, ld);
+            if (!(columnsHeld && n <= group)) {
+                for (int s = 0; s < g; s++) {
+                    geometry.toColumns(input, (first + s) * geometry.inputSize(), col, s * p, ld);
+                }
             }
             // dW += dY [outC x g*P] col^T [g*P x K]
             Blas.gemm(false, true, outC, k, ld, 1f, product, 0, col, 0, 1f, grads, wOffset);
@@ -165,6 +171,7 @@ public final class Conv2dLayer implements Layer {
                 }
             }
         }
+        columnsHeld = false; // the input-gradient products below (and col2im above) write over col
         for (int c = 0; c < outC; c++) {
             grads[bOffset + c] += (float) dBias[c];
         }
