@@ -25,7 +25,7 @@ record ModelJobArgs(String model, String data, String format, String split, int 
                 case "--out" -> out = Cli.value(args, ++i, "--out", usage);
                 case "--overwrite" -> overwrite = true;
                 case "--master" -> master = Cli.value(args, ++i, "--master", usage);
-                case "--mc-samples" -> mcSamples = parseCount("--mc-samples", Cli.value(args, ++i, "--mc-samples", usage));
+                case "--mc-samples" -> mcSamples = parseMcSamples(Cli.value(args, ++i, "--mc-samples", usage));
                 case "--output-format" -> {
                     if (!acceptsOutputFormat) {
                         throw new IllegalArgumentException("unexpected argument '--output-format'; " + usage);
@@ -59,16 +59,17 @@ record ModelJobArgs(String model, String data, String format, String split, int 
         return c.setMcSamples(mcSamples);
     }
 
-    private static int parseCount(String flag, String v) {
+    private static int parseMcSamples(String v) {
+        int max = org.sparknn.train.Evaluator.MAX_MONTE_CARLO_PASSES;
         try {
             int n = Integer.parseInt(v.trim());
-            if (n >= 0) {
+            if (n >= 0 && n <= max) {
                 return n;
             }
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new IllegalArgumentException(flag + " must be a whole number >= 0, got '" + v + "'");
+        throw new IllegalArgumentException("--mc-samples must be a whole number in [0, " + max + "] (0 = the weight-scaled network), got '" + v + "'");
     }
 
     private static int parseFeatures(String v) {

@@ -63,8 +63,9 @@ public final class Blas {
         if (m == 0 || n == 0) {
             return;
         }
-        int lda = transA ? m : k;
-        int ldb = transB ? k : n;
+        // BLAS wants leading dimensions of at least 1, even for an empty inner dimension
+        int lda = Math.max(1, transA ? m : k);
+        int ldb = Math.max(1, transB ? k : n);
         NETLIB.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k,
                 alpha, b, bOffset, ldb, a, aOffset, lda, beta, c, cOffset, n);
     }

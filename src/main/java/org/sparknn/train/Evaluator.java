@@ -36,13 +36,16 @@ public final class Evaluator {
         return new Evaluation(data.rows(), loss, correct, confusion);
     }
 
+    /** Most thinned networks a Monte-Carlo prediction averages: far past where the average settles (k = 50-100). */
+    public static final int MAX_MONTE_CARLO_PASSES = 10_000;
+
     /**
      * Monte-Carlo dropout: the average output of {@code passes} thinned networks (dropout on,
      * BN on population statistics). Returns a new [n x outputs] array.
      */
     public static float[] predictMonteCarlo(Network net, float[] x, int n, long[] sampleIds, int passes, long seed) {
-        if (passes < 1) {
-            throw new IllegalArgumentException("Monte-Carlo dropout needs passes >= 1, got " + passes);
+        if (passes < 1 || passes > MAX_MONTE_CARLO_PASSES) {
+            throw new IllegalArgumentException("Monte-Carlo dropout needs passes in [1, " + MAX_MONTE_CARLO_PASSES + "], got " + passes);
         }
         int k = net.outputSize();
         double[] sum = new double[n * k];

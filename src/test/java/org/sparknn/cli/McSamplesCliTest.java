@@ -55,7 +55,7 @@ class McSamplesCliTest {
 
     @Test
     void badCountsAreRefused() {
-        for (String bad : List.of("-1", "x")) {
+        for (String bad : List.of("-1", "x", "10001", "2147483647", "99999999999")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EvaluateMain.run(
                     new String[] {"--model", model.toString(), "--master", "local[2]", "--mc-samples", bad}));
             assertTrue(e.getMessage().contains("--mc-samples"), e.getMessage());

@@ -79,6 +79,30 @@ class BlasTest {
     }
 
     @Test
+    void theNetlibFallbackComputesTheSameProductsUpToRounding() {
+        Random rnd = new Random(13);
+        for (int[] shape : SHAPES) {
+            int m = shape[0];
+            int n = shape[1];
+            int k = shape[2];
+            for (int t = 0; t < 4; t++) {
+                boolean transA = (t & 1) != 0;
+                boolean transB = (t & 2) != 0;
+                float[] a = gaussian(rnd, m * k);
+                float[] b = gaussian(rnd, k * n);
+                float[] c = gaussian(rnd, m * n);
+                float[] viaNetlib = c.clone();
+                Blas.gemm(transA, transB, m, n, k, 0.5f, a, 0, b, 0, 1f, c, 0);
+                Blas.netlib(transA, transB, m, n, k, 0.5f, a, 0, b, 0, 1f, viaNetlib, 0);
+                for (int i = 0; i < m * n; i++) {
+                    assertEquals(viaNetlib[i], c[i], 1e-4 * (1 + Math.abs(viaNetlib[i])) * Math.sqrt(k + 1),
+                            "m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " transB=" + transB + " at " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void theVectorProductIsInUseWhenTheVectorModuleIsPresent() {
         // the build and the jobs run with --add-modules jdk.incubator.vector
         assertTrue(Blas.implementation().startsWith("VectorGemm"), Blas.implementation());

@@ -39,7 +39,8 @@ public class NeuralNetClassificationModel
     private final IntParam mcSamples = new IntParam(this, "mcSamples", "Monte-Carlo dropout inference: the number of "
             + "thinned networks (dropout on, BN on population statistics) whose probabilities are averaged per row; "
             + "0 = the weight-scaled network, one pass with dropout off. Masks are keyed by the training seed, the pass "
-            + "and the row's features", ParamValidators.gtEq(0));
+            + "and the row's features; at most " + org.sparknn.train.Evaluator.MAX_MONTE_CARLO_PASSES,
+            ParamValidators.inRange(0, org.sparknn.train.Evaluator.MAX_MONTE_CARLO_PASSES));
 
     NeuralNetClassificationModel(String uid, TrainedNetwork network, int numClasses) {
         this(UidStaging.stage(uid), network, numClasses);

@@ -83,6 +83,7 @@ class MonteCarloScoringTest {
         NeuralNetClassificationModel m = model(0.5);
         assertEquals(0, m.getMcSamples());
         assertThrows(IllegalArgumentException.class, () -> m.setMcSamples(-1));
+        assertThrows(IllegalArgumentException.class, () -> m.setMcSamples(Integer.MAX_VALUE));
     }
 
     @Test
