@@ -114,8 +114,18 @@ public final class ExperimentsMain {
             return new Setup(e, file, c, job, settings);
         }
 
+        /** experiment.trainRows / testRows: a random subset of that many rows, 0 = all rows. */
         int rows(String key) {
-            return settings.hasPath(key) ? settings.getInt(key) : 0;
+            int rows;
+            try {
+                rows = settings.hasPath(key) ? settings.getInt(key) : 0;
+            } catch (ConfigException ex) {
+                throw new IllegalArgumentException(file + ": experiment." + key + ": " + ex.getMessage());
+            }
+            if (rows < 0) {
+                throw new IllegalArgumentException(file + ": experiment." + key + " must be >= 0 (0 = all rows), got " + rows);
+            }
+            return rows;
         }
     }
 

@@ -144,6 +144,12 @@ class ExperimentsTest {
         assertTrue(e.getMessage().contains("dropout-rate"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> ExperimentsMain.run(new String[] {"all", "--conf", "x.conf"}));
         assertTrue(e.getMessage().contains("--conf"), e.getMessage());
+        List<String> args = new ArrayList<>(List.of("sparsity", "--overwrite", "--out", out.resolve("refused").toString()));
+        args.addAll(List.of(TINY));
+        args.add("experiment.trainRows=-5");
+        e = assertThrows(IllegalArgumentException.class, () -> ExperimentsMain.run(args.toArray(new String[0])));
+        assertTrue(e.getMessage().contains("experiment.trainRows must be >= 0"), e.getMessage());
+        assertFalse(Files.exists(out.resolve("refused").resolve("sparsity")), "nothing is left behind");
     }
 
     private static List<List<String>> parseCsv(String text) {
