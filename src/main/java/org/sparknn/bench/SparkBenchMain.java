@@ -36,7 +36,7 @@ import java.util.Locale;
  * SGD, and the single-thread reference trainer's samples/s on the same model and batches. Every
  * figure comes from the product's own trainers; the first epoch of each run is warm-up.
  *
- * <pre>SparkBenchMain [--master local[2]] [--epochs N]</pre>
+ * <pre>SparkBenchMain [--master local[2]] [--epochs N] [--bundled-only true]</pre>
  */
 public final class SparkBenchMain {
     private static final int BATCH = 512;
@@ -46,14 +46,25 @@ public final class SparkBenchMain {
     public static void main(String[] args) throws Exception {
         String master = "local[2]";
         int epochs = 4;
+        boolean bundledOnly = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--master" -> master = args[i + 1];
                 case "--epochs" -> epochs = Integer.parseInt(args[i + 1]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; valid: --master, --epochs");
+                case "--bundled-only" -> bundledOnly = Boolean.parseBoolean(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; valid: --master, --epochs, --bundled-only");
             }
         }
         Dataset train = IdxReader.readDir(Path.of("data/mnist"), "train");
+        if (bundledOnly) {
+            SparkSession spark = SparkSetup.localSession(master, "sparknn-bench", false);
+            try {
+                bundledModel(JavaSparkContext.fromSparkContext(spark.sparkContext()), train, master);
+            } finally {
+                spark.stop();
+            }
+            return;
+        }
         ModelSpec spec = ModelSpec.mlp(784, new MlpShape(new int[] {1024, 1024}, MlpShape.Activation.RELU, 0.2, true,
                 LayerSpec.BatchNorm.DEFAULT_MOMENTUM), 10, LossKind.SOFTMAX_CROSS_ENTROPY);
         TrainConfig config = TrainConfig.defaults().with(TrainConfig.EPOCHS, epochs).with(TrainConfig.BATCH_SIZE, BATCH)

@@ -43,6 +43,13 @@ final class PeerExchange implements AutoCloseable {
     private final Link below;
     private final Link above;
     private final Thread up;
+    /** Non-null when every partition is in this JVM: the exchange is a {@link SharedSum}. */
+    private final SharedSum.Member shared;
+    /** Shared mode: the step begun and not yet finished. */
+    private Pending pending;
+
+    private record Pending(float[] g, int n, byte[] figures) {
+    }
     private final Thread down;
     private final BlockingQueue<Step> upWork = new LinkedBlockingQueue<>();
     private final BlockingQueue<Step> downWork = new LinkedBlockingQueue<>();
@@ -59,12 +66,22 @@ final class PeerExchange implements AutoCloseable {
      */
     PeerExchange(String host, String rendezvous, byte[] secret, int partition, int partitions, int attempt,
                  int timeoutMillis, int maxFiguresBytes, boolean encrypt) {
-        this(host, rendezvous, secret, partition, partitions, attempt, timeoutMillis, maxFiguresBytes, encrypt, true);
+        this(host, rendezvous, secret, partition, partitions, attempt, timeoutMillis, maxFiguresBytes, encrypt, InJvm.SHARE);
     }
 
-    /** @param handOverInJvm neighbours in the same JVM hand buffers over (false: always sockets, as between JVMs) */
+    /** What tasks in the same JVM do. */
+    enum InJvm {
+        /** When every partition is in this JVM: a {@link SharedSum} over the tasks' own arrays; else as HAND_OVER. */
+        SHARE,
+        /** Neighbours hand buffers over ({@link Link.Local}). */
+        HAND_OVER,
+        /** Sockets, as between JVMs. */
+        SOCKETS
+    }
+
     PeerExchange(String host, String rendezvous, byte[] secret, int partition, int partitions, int attempt,
-                 int timeoutMillis, int maxFiguresBytes, boolean encrypt, boolean handOverInJvm) {
+                 int timeoutMillis, int maxFiguresBytes, boolean encrypt, InJvm inJvm) {
+        boolean handOverInJvm = inJvm != InJvm.SOCKETS;
         this.self = partition;
         this.peers = partitions;
         this.timeoutMillis = timeoutMillis;
@@ -72,27 +89,35 @@ final class PeerExchange implements AutoCloseable {
         ServerSocket listening = null;
         Link linkBelow = null;
         Link linkAbove = null;
+        SharedSum.Member member = null;
         try {
             listening = new ServerSocket();
             listening.setReceiveBufferSize(4 << 20);
             listening.bind(new InetSocketAddress(host, 0), 4);
             String[] addresses = Rendezvous.meet(rendezvous, secret, partition, attempt,
                     host + ":" + listening.getLocalPort() + (handOverInJvm ? "/" + JVM : ""), partitions, timeoutMillis);
-            String pairKey = rendezvous + "/" + attempt + "/";
-            ServerSocket acceptor = listening;
-            CompletableFuture<Link> fromBelow = partition == 0 ? CompletableFuture.completedFuture(null)
-                    : handOverInJvm && sameJvm(addresses[partition - 1])
-                    ? CompletableFuture.completedFuture(Link.Local.end(pairKey + (partition - 1), false, timeoutMillis,
-                    "partition " + (partition - 1)))
-                    : CompletableFuture.supplyAsync(() -> acceptBelow(acceptor, secret, addresses[partition - 1], encrypt));
-            if (partition + 1 < partitions) {
-                linkAbove = handOverInJvm && sameJvm(addresses[partition + 1])
-                        ? Link.Local.end(pairKey + partition, true, timeoutMillis, "partition " + (partition + 1))
-                        : connectAbove(addresses[partition + 1], secret, encrypt);
+            if (inJvm == InJvm.SHARE && java.util.Arrays.stream(addresses).allMatch(PeerExchange::sameJvm)) {
+                member = SharedSum.join(rendezvous + "/" + attempt, partition, partitions, timeoutMillis);
+                listening.close();
+                listening = null;
             }
-            linkBelow = fromBelow.join();
+            if (member == null) {
+                String pairKey = rendezvous + "/" + attempt + "/";
+                ServerSocket acceptor = listening;
+                CompletableFuture<Link> fromBelow = partition == 0 ? CompletableFuture.completedFuture(null)
+                        : handOverInJvm && sameJvm(addresses[partition - 1])
+                        ? CompletableFuture.completedFuture(Link.Local.end(pairKey + (partition - 1), false, timeoutMillis,
+                        "partition " + (partition - 1)))
+                        : CompletableFuture.supplyAsync(() -> acceptBelow(acceptor, secret, addresses[partition - 1], encrypt));
+                if (partition + 1 < partitions) {
+                    linkAbove = handOverInJvm && sameJvm(addresses[partition + 1])
+                            ? Link.Local.end(pairKey + partition, true, timeoutMillis, "partition " + (partition + 1))
+                            : connectAbove(addresses[partition + 1], secret, encrypt);
+                }
+                linkBelow = fromBelow.join();
+            }
         } catch (IOException | RuntimeException e) {
-            closeAll(listening, linkBelow, linkAbove);
+            closeAll(listening, linkBelow, linkAbove, member);
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             throw new UncheckedIOException("partition " + partition + ": setting up the peer exchange: " + cause.getMessage(),
                     cause instanceof IOException io ? io : new IOException(cause));
@@ -100,8 +125,10 @@ final class PeerExchange implements AutoCloseable {
         this.server = listening;
         this.below = linkBelow;
         this.above = linkAbove;
-        this.up = daemon(() -> serve(upWork, this::goUp), "sparknn-exchange-up-" + partition);
-        this.down = above == null ? null : daemon(() -> serve(downWork, this::goDown), "sparknn-exchange-down-" + partition);
+        this.shared = member;
+        this.up = member != null ? null : daemon(() -> serve(upWork, this::goUp), "sparknn-exchange-up-" + partition);
+        this.down = member != null || above == null ? null
+                : daemon(() -> serve(downWork, this::goDown), "sparknn-exchange-down-" + partition);
     }
 
     private static boolean sameJvm(String address) {
@@ -211,6 +238,13 @@ final class PeerExchange implements AutoCloseable {
      * task's figures of the step. Call {@link #ready} as backward proceeds, then {@link #finish}.
      */
     void begin(float[] g, int n, byte[] figures) {
+        if (shared != null) {
+            if (pending != null) {
+                throw new IllegalStateException("the previous step's exchange has not finished");
+            }
+            pending = new Pending(g, n, figures);
+            return;
+        }
         if (current != null) {
             throw new IllegalStateException("the previous step's exchange has not finished");
         }
@@ -224,10 +258,16 @@ final class PeerExchange implements AutoCloseable {
     /** How the task learns that Spark stopped it (a barrier stage whose other task failed), so a wait ends at once. */
     void stopWhen(java.util.function.BooleanSupplier stopped) {
         this.stopped = stopped;
+        if (shared != null) {
+            shared.stopWhen(stopped);
+        }
     }
 
     /** Every gradient at or above {@code offset} is final. */
     void ready(int offset) {
+        if (shared != null) {
+            return; // the tasks sum when all are done: on their own cores there is nothing to overlap with
+        }
         Step w = current;
         synchronized (w) {
             if (offset < w.readyFrom) {
@@ -239,6 +279,14 @@ final class PeerExchange implements AutoCloseable {
 
     /** Waits until g holds the sum over all partitions; returns every partition's figures, by partition. */
     byte[][] finish() {
+        if (shared != null) {
+            Pending w = pending;
+            pending = null;
+            long before = shared.sumNanos();
+            byte[][] all = shared.allReduce(w.g(), w.n(), w.figures());
+            busyNanos += shared.sumNanos() - before;
+            return all;
+        }
         Step w = current;
         ready(0);
         long called = System.nanoTime();
@@ -280,6 +328,9 @@ final class PeerExchange implements AutoCloseable {
 
     /** The whole exchange: g[0, n) becomes the sum over all partitions, added in partition order. */
     byte[][] allReduce(float[] g, int n, byte[] figures) {
+        if (shared != null && pending == null) {
+            return shared.allReduce(g, n, figures); // synchronized BN's figures, between begin and finish of no step
+        }
         begin(g, n, figures);
         return finish();
     }
@@ -457,7 +508,7 @@ final class PeerExchange implements AutoCloseable {
         if (w != null) {
             fail(w, new IOException("closed"));
         }
-        closeAll(server, below, above);
+        closeAll(server, below, above, shared);
     }
 
     private static void closeAll(AutoCloseable... all) {

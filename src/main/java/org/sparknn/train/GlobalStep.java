@@ -5,6 +5,7 @@ import org.sparknn.nn.BnPopulation;
 import org.sparknn.nn.DenseLayer;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.ParamBlock;
+import org.sparknn.tensor.Finite;
 
 import java.util.List;
 
@@ -69,13 +70,13 @@ public final class GlobalStep {
             ((DenseLayer) net.layers().get(0)).noteWrittenInstead(new int[0]); // the rows are zero in the grads now
             return penalty;
         }
-        for (int i = 0; i < g.length; i++) {
-            g[i] *= inv;
-        }
+        int nonFinite = Finite.scaleAndFind(g, net.store().size(), inv);
         if (!bnStats.isEmpty()) {
             BnPopulation.updateRunning(net.batchNormLayers(), bnStats, net.store().state());
         }
-        requireFinite(g, "mean gradient", learningRate, count);
+        if (nonFinite >= 0) {
+            throw diverged("mean gradient", nonFinite, g[nonFinite], learningRate, count);
+        }
         double penalty = updater.penalty(w);
         net.noteAllGradientsWritten(); // the penalty gradient lands everywhere
         lastLearningRate = updater.apply(w, g);
@@ -92,10 +93,9 @@ public final class GlobalStep {
 
     /** Stops the run at the first non-finite value, naming the step, the parameter block and the learning rate. */
     private void requireFinite(float[] a, String what, double learningRate, long count) {
-        for (int i = 0; i < net.store().size(); i++) {
-            if (!Float.isFinite(a[i])) {
-                throw diverged(what, i, a[i], learningRate, count);
-            }
+        int i = Finite.find(a, net.store().size());
+        if (i >= 0) {
+            throw diverged(what, i, a[i], learningRate, count);
         }
     }
 

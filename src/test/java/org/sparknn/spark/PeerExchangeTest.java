@@ -81,22 +81,133 @@ class PeerExchangeTest {
 
     @Test
     void peersAddInPartitionOrderOverSockets() throws Exception {
-        chain(2, false, false);
-        chain(4, false, false);
+        chain(2, false, PeerExchange.InJvm.SOCKETS);
+        chain(4, false, PeerExchange.InJvm.SOCKETS);
     }
 
     @Test
     void peersAddInPartitionOrderEncrypted() throws Exception {
-        chain(3, true, false);
+        chain(3, true, PeerExchange.InJvm.SOCKETS);
     }
 
     @Test
     void peersInOneJvmHandBuffersOverAndAddInPartitionOrder() throws Exception {
-        chain(4, false, true);
+        chain(4, false, PeerExchange.InJvm.HAND_OVER);
+    }
+
+    @Test
+    void tasksAllInOneJvmSumTheirArraysInPartitionOrder() throws Exception {
+        chain(1, false, PeerExchange.InJvm.SHARE);
+        chain(3, false, PeerExchange.InJvm.SHARE);
+        chain(4, true, PeerExchange.InJvm.SHARE);
+    }
+
+    /**
+     * One shared group through many exchanges, as a run makes them: gradient exchanges of several
+     * lengths between figures-only ones (synchronized BN), partners arriving in random order.
+     */
+    @Test
+    void sharedExchangesKeepEveryStepApart() throws Exception {
+        int partitions = 3;
+        byte[] secret = Handshake.newSecret();
+        ExecutorService tasksPool = Executors.newCachedThreadPool();
+        int steps = 60;
+        try (Rendezvous r = new Rendezvous(HOST, partitions, secret)) {
+            List<Future<Void>> tasks = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                int partition = p;
+                tasks.add(tasksPool.submit(() -> {
+                    java.util.Random delay = new java.util.Random(partition);
+                    try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, partition, partitions, 0, 5000, 16, false)) {
+                        for (int step = 0; step < steps; step++) {
+                            byte[][] bn = x.allReduce(new float[0], 0, new byte[] {(byte) partition, (byte) step, 7});
+                            for (int q = 0; q < partitions; q++) {
+                                assertArrayEquals(new byte[] {(byte) q, (byte) step, 7}, bn[q], "step " + step);
+                            }
+                            int n = 1 + step * 997 % 5000;
+                            float[] g = new float[n];
+                            for (int i = 0; i < n; i++) {
+                                g[i] = value(partition, step, i);
+                            }
+                            if (delay.nextInt(4) == 0) {
+                                Thread.sleep(delay.nextInt(3));
+                            }
+                            x.begin(g, n, new byte[] {(byte) partition, (byte) step});
+                            x.ready(0);
+                            byte[][] figures = x.finish();
+                            for (int q = 0; q < partitions; q++) {
+                                assertArrayEquals(new byte[] {(byte) q, (byte) step}, figures[q], "step " + step);
+                            }
+                            for (int i = 0; i < n; i++) {
+                                float sum = 0f;
+                                for (int q = 0; q < partitions; q++) {
+                                    sum += value(q, step, i);
+                                }
+                                assertEquals(sum, g[i], 0f, "step " + step + " index " + i);
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<Void> t : tasks) {
+                t.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            tasksPool.shutdownNow();
+        }
+    }
+
+    private static float value(int partition, int step, int i) {
+        return (float) Math.sin(i * (partition + 1.3) + step) * (float) Math.pow(10, partition % 3);
+    }
+
+    /** A shared-group partner that fails leaves the others waiting no longer than it takes to notice. */
+    @Test
+    void aSharedPartnerThatLeavesFailsTheOthersAtOnce() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret)) {
+            Future<byte[][]> waiting = pool.submit(() -> {
+                try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, 0, 2, 0, 60_000, 16, false)) {
+                    return x.allReduce(new float[10], 10, new byte[1]);
+                }
+            });
+            try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, 1, 2, 0, 60_000, 16, false)) {
+                Thread.sleep(200); // partition 0 is waiting by now; this task fails before its exchange
+            }
+            long start = System.nanoTime();
+            Exception e = assertThrows(Exception.class, () -> waiting.get(10, TimeUnit.SECONDS));
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "failed late");
+            assertTrue(e.getCause().getMessage().contains("partition 1 left the exchange"), e.getCause().getMessage());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void sharedGradientsOfDifferentLengthsAreRefused() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret)) {
+            List<Future<byte[][]>> tasks = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                int partition = p;
+                tasks.add(pool.submit(() -> {
+                    try (PeerExchange x = new PeerExchange(HOST, r.address(), secret, partition, 2, 0, 5000, 16, false)) {
+                        return x.allReduce(new float[10 + partition], 10 + partition, new byte[1]);
+                    }
+                }));
+            }
+            for (Future<byte[][]> t : tasks) {
+                Exception e = assertThrows(Exception.class, () -> t.get(10, TimeUnit.SECONDS));
+                assertTrue(e.getCause().getMessage().contains("differ in length [10, 11]"), e.getCause().getMessage());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** P tasks all-reduce a gradient of several buckets, twice: every task ends with ((0 + g0) + g1) + ... and everyone's figures. */
-    private void chain(int partitions, boolean encrypt, boolean inJvm) throws Exception {
+    private void chain(int partitions, boolean encrypt, PeerExchange.InJvm inJvm) throws Exception {
         byte[] secret = Handshake.newSecret();
         int n = 2 * PeerExchange.BUCKET + 1001;
         ExecutorService tasksPool = Executors.newCachedThreadPool();
