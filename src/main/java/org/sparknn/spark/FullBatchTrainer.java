@@ -140,6 +140,10 @@ final class FullBatchTrainer {
             throw new IllegalArgumentException("batchNormSync=true belongs to mini-batch training; solver " + solver
                     + " evaluates each shard as one batch; set batchNormSync=false or use solver=minibatch");
         }
+        if (config.get(TrainConfig.AUGMENT_FLIP) || config.get(TrainConfig.AUGMENT_SHIFT) > 0) {
+            throw new IllegalArgumentException("augmentFlip and augmentShift transform each mini-batch's images at random, but solver "
+                    + solver + " needs a deterministic objective; set augmentFlip=false and augmentShift=0 or use solver=minibatch");
+        }
         if (!config.get(TrainConfig.CHECKPOINT_DIR).isEmpty()) {
             throw new IllegalArgumentException("checkpointDir is not supported by solver " + solver
                     + " (checkpoints are taken at epoch boundaries of mini-batch training)");

@@ -2,6 +2,7 @@ package org.sparknn.spark;
 
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparknn.nn.Network;
+import org.sparknn.train.Augmentation;
 import org.sparknn.train.TrainConfig;
 import org.sparknn.train.TrainingListener;
 import org.sparknn.train.TrainingResult;
@@ -27,6 +28,7 @@ public final class SparkTrainer {
                         + " features per sample, the model expects " + net.inputSize());
             }
         }
+        Augmentation.of(config, net.spec(), train.sparse()); // refuses augmentation a model or its data cannot take
         return switch (config.get(TrainConfig.SOLVER)) {
             case MINIBATCH -> MiniBatchTrainer.fit(train, validation, net, config, listener);
             case LBFGS, OWLQN -> new Result(FullBatchTrainer.fit(train, validation, net, config, listener), List.of());

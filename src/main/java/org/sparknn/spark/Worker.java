@@ -9,6 +9,7 @@ import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
 import org.sparknn.optim.Optimizer;
+import org.sparknn.train.Augmentation;
 import org.sparknn.train.BatchPlan;
 import org.sparknn.train.Batches;
 import org.sparknn.train.Evaluation;
@@ -39,7 +40,8 @@ final class Worker {
             this.run = run;
             this.net = Network.forWeights(ModelSpec.fromJson(run.specJson())); // every task loads the weights
             BatchPlan plan = new BatchPlan(run.seed(), run.globalBatch(), run.layout());
-            this.stepper = new LocalStepper(net, plan, partition, run.seed());
+            this.stepper = new LocalStepper(net, plan, partition, run.seed(),
+                    Augmentation.of(run.config(), net.spec(), net.spec().sparseInput()));
         }
 
         /** The global step that local SGD and all-reduce tasks apply themselves, built once per worker. */

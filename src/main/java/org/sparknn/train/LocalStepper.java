@@ -15,21 +15,29 @@ import java.util.List;
  * One worker's part of a training step, written once for every trainer (the single-JVM
  * reference, the driver and all-reduce exchanges, local SGD): take this shard's share of the
  * global batch from its rows in the epoch's order and compute the gradient sum over it. Also the
- * exact BN pass over the same batches.
+ * exact BN pass over the same batches. Training steps apply the run's {@link Augmentation} to the
+ * gathered rows; the BN pass does not.
  */
 public final class LocalStepper {
     private final Network net;
     private final BatchPlan plan;
     private final int shard;
     private final long seed;
+    private final Augmentation augmentation;
     private final Batches batch;
     private EpochOrder order;
 
+    /** A stepper without augmentation. */
     public LocalStepper(Network net, BatchPlan plan, int shard, long seed) {
+        this(net, plan, shard, seed, Augmentation.NONE);
+    }
+
+    public LocalStepper(Network net, BatchPlan plan, int shard, long seed, Augmentation augmentation) {
         this.net = net;
         this.plan = plan;
         this.shard = shard;
         this.seed = seed;
+        this.augmentation = augmentation;
         this.batch = new Batches(plan.localBatch(shard), net.inputSize(), net.labelWidth());
     }
 
@@ -63,6 +71,9 @@ public final class LocalStepper {
             return BatchResult.EMPTY;
         }
         batch.gather(rows, order(epoch), plan.from(shard, stepInEpoch), n);
+        if (augmentation.active()) {
+            augmentation.apply(batch.x(), batch.ids, n, seed, globalStep); // x() refuses sparse rows
+        }
         return batch.gradientSum(net, n, Pass.train(seed, globalStep, batch.ids), progress);
     }
 

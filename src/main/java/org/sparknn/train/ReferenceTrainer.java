@@ -26,13 +26,14 @@ public final class ReferenceTrainer {
         if (validation != null) {
             DataChecks.requireCompatible(net, validation, "validation");
         }
+        Augmentation augmentation = Augmentation.of(config, net.spec(), false); // a Dataset's rows are dense
         long seed = config.get(TrainConfig.SEED);
         int batchSize = Math.min(config.get(TrainConfig.BATCH_SIZE), train.size());
         DatasetShard shard = DatasetShard.whole(train, seed, config.get(TrainConfig.BLOCK_ROWS));
         BatchPlan plan = new BatchPlan(seed, batchSize, shard.layout());
         DataChecks.requireBatchNormBatches(net, plan);
         GlobalStep globalStep = new GlobalStep(net, config, plan.stepsPerEpoch());
-        LocalStepper stepper = new LocalStepper(net, plan, 0, seed);
+        LocalStepper stepper = new LocalStepper(net, plan, 0, seed, augmentation);
         int epochs = config.get(TrainConfig.EPOCHS);
         EpochTracker tracker = new EpochTracker(epochs);
         List<EpochMetrics> history = new ArrayList<>();

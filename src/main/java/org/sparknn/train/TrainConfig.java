@@ -107,6 +107,13 @@ public final class TrainConfig implements Serializable {
             "apply l1/l2/weight decay to biases too"));
     public static final Setting<Boolean> REGULARIZE_BATCH_NORM = add(booleanSetting("regularizeBatchNorm", false,
             "apply l1/l2/weight decay to BN gamma/beta too"));
+    public static final Setting<Boolean> AUGMENT_FLIP = add(booleanSetting("augmentFlip", false,
+            "image models (inputShape [C, H, W]): mirror each training image left-right with probability 1/2, drawn "
+                    + "per sample and step (independent of partitioning); evaluation sees the images as they are"));
+    public static final Setting<Integer> AUGMENT_SHIFT = add(intSetting("augmentShift", 0,
+            new Range(0, true, Augmentation.MAX_SHIFT, true),
+            "image models (inputShape [C, H, W]): move each training image by (dy, dx) pixels, each uniform in "
+                    + "[-augmentShift, augmentShift] and drawn per sample and step, zeros shifted in; less than H and W; 0 = off"));
     public static final Setting<Boolean> DROP_NON_FINITE_ROWS = add(booleanSetting("dropNonFiniteRows", false,
             "skip input rows whose label or a feature is NaN, infinite or beyond the float range (the job prints how "
                     + "many) instead of refusing the input; a label that is not a class index is still an error"));
@@ -124,7 +131,7 @@ public final class TrainConfig implements Serializable {
     public static final Setting<Boolean> PROGRESS = add(booleanSetting("progress", true,
             "print one line per epoch (loss, accuracy, samples/s) and where the time went to standard output"));
     public static final Setting<Long> SEED = add(longSetting("seed", 42,
-            "seed of initialization, sharding, shuffling and dropout masks"));
+            "seed of initialization, sharding, shuffling, dropout masks and augmentation"));
     public static final Setting<BnPopulationMode> BN_POPULATION = add(choiceSetting("bnPopulation", BnPopulationMode.EXACT,
             "BN inference statistics: exact (a pass with the final weights: mean of batch means, m/(m-1) * mean of "
                     + "batch variances) or running (exponential average during training)"));

@@ -8,6 +8,7 @@ import org.sparknn.nn.LossKind;
 import org.sparknn.nn.ModelSpec;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.Pass;
+import org.sparknn.train.Augmentation;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ class ModelZooTest {
         JobConfig job = JobConfig.load(file, List.of());
         ModelSpec spec = ModelSpec.fromJson(job.model().toJson()); // as the model file stores it
         Network net = Network.create(spec, 1);
+        Augmentation.of(job.training(), spec, false); // its augmentation settings fit its model
         Random random = new Random(2);
         float[] x = new float[ROWS * net.inputSize()];
         for (int i = 0; i < x.length; i++) {
