@@ -1,5 +1,6 @@
 package org.sparknn.nn;
 
+import org.sparknn.tensor.BernoulliMask;
 import org.sparknn.tensor.CounterRng;
 
 /**
@@ -57,15 +58,7 @@ public final class DropoutLayer implements Layer {
     }
 
     private void fillMask(long seed, long step, long sampleId, int offset) {
-        long key = CounterRng.key(seed, step, index, sampleId);
-        // One 64-bit draw gives the uniforms of two units.
-        for (int j = 0; j < size; j += 2) {
-            long bits = CounterRng.bits(key, j >> 1);
-            mask[offset + j] = CounterRng.unitFloat((int) bits) < rate ? 0f : scale;
-            if (j + 1 < size) {
-                mask[offset + j + 1] = CounterRng.unitFloat((int) (bits >>> 32)) < rate ? 0f : scale;
-            }
-        }
+        BernoulliMask.fill(mask, offset, size, CounterRng.key(seed, step, index, sampleId), rate, scale);
     }
 
     @Override

@@ -57,6 +57,65 @@ public final class ExchangeProbe {
         return t[t.length / 2];
     }
 
+    /**
+     * Seconds per exchange of {@code floats} gradient values between {@code parties} tasks of one
+     * JVM through their {@link SharedSum} (both barriers and each task's slice of the sum), the
+     * median over rounds of 50 exchanges, each party on its own thread.
+     */
+    public static double sharedSumSeconds(int parties, int floats) {
+        String key = "probe-shared-" + System.nanoTime();
+        SharedSum.Member[] members = new SharedSum.Member[parties];
+        for (int p = 0; p < parties; p++) {
+            members[p] = SharedSum.join(key, p, parties, 30_000);
+        }
+        int rounds = 15;
+        int perRound = 50;
+        double[][] seconds = new double[parties][rounds];
+        Thread[] threads = new Thread[parties];
+        for (int p = 0; p < parties; p++) {
+            int self = p;
+            threads[p] = new Thread(() -> {
+                float[] g = new float[floats];
+                byte[] figures = new byte[64];
+                for (int r = 0; r < rounds; r++) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < perRound; i++) {
+                        Arrays.fill(g, 1e-3f * self);
+                        members[self].allReduce(g, floats, figures);
+                    }
+                    seconds[self][r] = (System.nanoTime() - t0) / 1e9 / perRound;
+                }
+            }, "probe-shared-" + p);
+            threads[p].start();
+        }
+        try {
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            for (SharedSum.Member m : members) {
+                m.close();
+            }
+        }
+        // the fill of g stands for backward writing the gradient; it is not exchange time
+        double[] fill = new double[rounds];
+        float[] g = new float[floats];
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < perRound; i++) {
+                Arrays.fill(g, 1e-3f);
+            }
+            fill[r] = (System.nanoTime() - t0) / 1e9 / perRound;
+        }
+        double[] t = seconds[0].clone();
+        Arrays.sort(t);
+        Arrays.sort(fill);
+        return Math.max(0, t[rounds / 2] - fill[rounds / 2]);
+    }
+
     public static LinkFigures inJvm() {
         String key = "probe-" + System.nanoTime();
         try (Link lower = Link.Local.end(key, true, 30_000, "probe above");
