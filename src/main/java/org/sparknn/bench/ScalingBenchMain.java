@@ -46,7 +46,8 @@ import java.util.TreeMap;
  * with fixed, what a step costs beyond these (the task's loop, the figures, the BN merge),
  * fitted on the measured P = 1 run; P = 2 is then predicted. When every worker is in one JVM
  * (local[2]) the exchange is a shared sum over the tasks' own arrays, no links: exposed(P) is
- * then that sum's time per exchange with P threads, measured directly.
+ * then that sum's time per exchange with P threads, measured directly (for gradients up to
+ * {@code PeerExchange.InJvm.SHARED_SUM_MAX_FLOATS}; larger ones take the chain in one JVM too).
  *
  * where overlap = 0.5: buckets travel during backward, about two thirds of a step's compute, and
  * the first bucket is final only after the top layers. The run prints measured and predicted
@@ -164,17 +165,24 @@ public final class ScalingBenchMain {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         try {
             for (Model m : models) {
-                double[] shared = {0, ExchangeProbe.sharedSumSeconds(1, (int) m.spec().paramCount()),
-                        ExchangeProbe.sharedSumSeconds(2, (int) m.spec().paramCount())};
-                System.out.printf(Locale.ROOT, "%s: exchange of the gradient between the tasks of one JVM (shared sum), P=1 / P=2: "
-                        + "%.3f / %.3f ms%n", m.name(), shared[1] * 1e3, shared[2] * 1e3);
+                int floats = (int) m.spec().paramCount();
                 StepTimings one = measuredStep(sc, train, m, 1);
-                // what a step costs beyond compute, update and exchange (task loop, figures, BN merge), fitted at P = 1
-                m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.stepInOneJvm(1, m.batch(), shared[1], kappa(m, 1, one)));
-                System.out.printf(Locale.ROOT, "%s: fixed cost per step beyond compute, update and exchange, fitted at P=1: %.2f ms%n",
-                        m.name(), m.fixedSeconds()[0] * 1e3);
-                compareInOneJvm(m, 1, one, shared[1]);
-                compareInOneJvm(m, 2, measuredStep(sc, train, m, 2), shared[2]);
+                if (ExchangeProbe.sharedSumInOneJvm(floats)) {
+                    double[] shared = {0, ExchangeProbe.sharedSumSeconds(1, floats), ExchangeProbe.sharedSumSeconds(2, floats)};
+                    System.out.printf(Locale.ROOT, "%s: exchange of the gradient between the tasks of one JVM (shared sum), P=1 / P=2: "
+                            + "%.3f / %.3f ms%n", m.name(), shared[1] * 1e3, shared[2] * 1e3);
+                    // what a step costs beyond compute, update and exchange (task loop, figures, BN merge), fitted at P = 1
+                    m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.stepInOneJvm(1, m.batch(), shared[1], kappa(m, 1, one)));
+                    printFixed(m);
+                    compareInOneJvm(m, 1, one, shared[1]);
+                    compareInOneJvm(m, 2, measuredStep(sc, train, m, 2), shared[2]);
+                } else { // a gradient this large goes through the chain in one JVM too (buffers handed over)
+                    m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.step(1, m.batch(), inJvm.bytesPerSecond(),
+                            inJvm.latencySeconds(), kappa(m, 1, one)));
+                    printFixed(m);
+                    compare(m, 1, "local[2]", one, inJvm);
+                    compare(m, 2, "local[2]", measuredStep(sc, train, m, 2), inJvm);
+                }
             }
         } finally {
             spark.stop();
@@ -209,6 +217,11 @@ public final class ScalingBenchMain {
                         + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) with compute x %.2f for sharing this machine%n",
                 m.name(), m.batch(), p, where, measured * 1e3, t.meanTaskComputeMs(), t.slowestComputeMs(), t.exchangeMs(),
                 predicted * 1e3, 100 * (predicted / measured - 1), kappa);
+    }
+
+    private static void printFixed(Model m) {
+        System.out.printf(Locale.ROOT, "%s: fixed cost per step beyond compute, update and exchange, fitted at P=1: %.2f ms%n",
+                m.name(), m.fixedSeconds()[0] * 1e3);
     }
 
     /** {@link #compare} for workers all in one JVM (local[2]), whose exchange is the measured shared sum. */

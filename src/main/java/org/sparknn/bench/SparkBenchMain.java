@@ -105,7 +105,8 @@ public final class SparkBenchMain {
                             + "reference measured right before (%,.0f samples/s; %.2f against the first); waiting for the exchange after "
                             + "backward %.2f ms per step; %s%n",
                     allReduce, allReduce / (2 * near), near, allReduce / (2 * reference), ar.exchangeMs(),
-                    master.startsWith("local[") ? "the tasks of one JVM sum their arrays after backward (no links to overlap)"
+                    master.startsWith("local[") && org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm((int) spec.paramCount())
+                            ? "the tasks of one JVM sum their arrays after backward (no links to overlap)"
                             : String.format(Locale.ROOT, "%.0f%% of the buckets' exchange time overlapped backward", 100 * ar.hiddenShare()));
             StepTimings sealed = timings(sc, train, spec, config.with(TrainConfig.WORKERS, 2)
                     .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE).with(TrainConfig.ENCRYPT_EXCHANGE, true));

@@ -21,6 +21,11 @@ public final class ExchangeProbe {
 
     private ExchangeProbe() {}
 
+    /** Whether all-reduce tasks that are all in one JVM exchange a gradient of this many floats by the shared sum (else the chain). */
+    public static boolean sharedSumInOneJvm(int floats) {
+        return Worker.inJvmExchange(floats) == PeerExchange.InJvm.SHARE;
+    }
+
     public static int bucketFloats() {
         return PeerExchange.BUCKET;
     }

@@ -61,6 +61,16 @@ final class Worker {
         return WorkerCache.get(run.runId(), role, shard.shard(), () -> new State(run, shard.shard()));
     }
 
+    /**
+     * How all-reduce tasks of one JVM exchange a gradient of this many floats: {@link
+     * PeerExchange.InJvm#forGradient}, unless a benchmark names another to compare them in one
+     * run (system property sparknn.inJvmExchange).
+     */
+    static PeerExchange.InJvm inJvmExchange(int floats) {
+        String forced = System.getProperty("sparknn.inJvmExchange");
+        return forced == null ? PeerExchange.InJvm.forGradient(floats) : PeerExchange.InJvm.valueOf(forced);
+    }
+
     static StepResult step(CachedShard block, Tasks.Step task, Broadcast<byte[]> weights) {
         long t0 = System.nanoTime();
         int p = block.shard();
@@ -221,7 +231,7 @@ final class Worker {
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
-                maxFiguresBytes(st.net), task.encrypt())) {
+                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(size))) {
             org.apache.spark.TaskContext context = BarrierTaskContext.get();
             peers.stopWhen(context::isInterrupted);
             boolean bnSync = task.run().config().get(TrainConfig.BATCH_NORM_SYNC);
