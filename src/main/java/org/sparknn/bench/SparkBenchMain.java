@@ -160,8 +160,14 @@ public final class SparkBenchMain {
         double[] sorted = ratios.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "bundled model: P=2 all-reduce = %.2f x the single-thread reference (median of %d rounds: %s); "
-                + "exchange per step (waiting after backward, last round) %.2f ms%n", sorted[rounds / 2], rounds,
+                + "waiting after backward %.2f ms per step (last round)%n", sorted[rounds / 2], rounds,
                 Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()), last.exchangeMs());
+        int floats = (int) job.model().paramCount();
+        if (org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm(floats)) {
+            System.out.printf(Locale.ROOT, "bundled model: the exchange itself, the shared sum of its gradient between two threads "
+                    + "(barriers included, no straggler): %.2f ms per step; the rest of the wait is the other task%n",
+                    1e3 * org.sparknn.spark.ExchangeProbe.sharedSumSeconds(2, floats));
+        }
     }
 
     /** Step timings of a run with these settings, the first (warm-up) epoch left out. */
