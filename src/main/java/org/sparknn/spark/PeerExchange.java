@@ -43,14 +43,11 @@ final class PeerExchange implements AutoCloseable {
     private final Link below;
     private final Link above;
     private final Thread up;
+    private final Thread down;
     /** Non-null when every partition is in this JVM: the exchange is a {@link SharedSum}. */
     private final SharedSum.Member shared;
     /** Shared mode: the step begun and not yet finished. */
     private Pending pending;
-
-    private record Pending(float[] g, int n, byte[] figures) {
-    }
-    private final Thread down;
     private final BlockingQueue<Step> upWork = new LinkedBlockingQueue<>();
     private final BlockingQueue<Step> downWork = new LinkedBlockingQueue<>();
     private Step current;
@@ -210,6 +207,9 @@ final class PeerExchange implements AutoCloseable {
         return t;
     }
 
+    private record Pending(float[] g, int n, byte[] figures) {
+    }
+
     /** One step's exchange: the task's gradient array, the buckets still to go, and what came back. */
     private final class Step {
         final float[] g;
@@ -279,7 +279,7 @@ final class PeerExchange implements AutoCloseable {
     /** Every gradient at or above {@code offset} is final. */
     void ready(int offset) {
         if (shared != null) {
-            return; // the tasks sum when all are done: on their own cores there is nothing to overlap with
+            return; // the shared sum starts once every task's backward is done
         }
         Step w = current;
         synchronized (w) {

@@ -68,7 +68,15 @@ final class Worker {
      */
     static PeerExchange.InJvm inJvmExchange(int floats) {
         String forced = System.getProperty("sparknn.inJvmExchange");
-        return forced == null ? PeerExchange.InJvm.forGradient(floats) : PeerExchange.InJvm.valueOf(forced);
+        if (forced == null) {
+            return PeerExchange.InJvm.forGradient(floats);
+        }
+        try {
+            return PeerExchange.InJvm.valueOf(forced);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("system property sparknn.inJvmExchange=" + forced + " is not one of "
+                    + java.util.Arrays.toString(PeerExchange.InJvm.values()));
+        }
     }
 
     static StepResult step(CachedShard block, Tasks.Step task, Broadcast<byte[]> weights) {
