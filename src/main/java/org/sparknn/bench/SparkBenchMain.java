@@ -32,7 +32,7 @@ import java.util.Locale;
  * Distributed step benchmark on an embedded local[2] Spark, all in one run: the time of an empty
  * job, the step time split of synchronous training of 784-1024-1024-10 with BN and dropout at
  * global batch 512 on the bundled data, samples/s for P = 1 and P = 2 with driver aggregation
- * (one job per step), P = 2 with exchange=allreduce (one barrier job per epoch) and with local
+ * (one job per step), P = 2 with exchange=allreduce (one barrier job for all epochs) and with local
  * SGD, and the single-thread reference trainer's samples/s on the same model and batches. Every
  * figure comes from the product's own trainers; the first epoch of each run is warm-up.
  *
@@ -100,7 +100,7 @@ public final class SparkBenchMain {
             StepTimings ar = timings(sc, train, spec, config.with(TrainConfig.WORKERS, 2)
                     .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE));
             double allReduce = BATCH / (ar.stepMs() / 1e3);
-            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce (one barrier job per epoch): %s%n", ar);
+            System.out.printf(Locale.ROOT, "P=2 exchange=allreduce (one barrier job for all epochs): %s%n", ar);
             System.out.printf(Locale.ROOT, "P=2 exchange=allreduce: %,.0f samples/s; scaling efficiency %.2f against the single-thread "
                             + "reference measured right before (%,.0f samples/s; %.2f against the first); waiting for the exchange after "
                             + "backward %.2f ms per step; %s%n",

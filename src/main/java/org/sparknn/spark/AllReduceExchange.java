@@ -1,19 +1,26 @@
 package org.sparknn.spark;
 
+import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.sparknn.train.EpochTracker;
+import org.sparknn.train.Evaluation;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
 
 /**
- * One barrier job per epoch: the P tasks meet through the driver's {@link Rendezvous} (every
- * connection proves a per-run secret that travels only inside the task closures), and after
- * every local step they all-reduce the gradient and the figures among themselves (see
- * {@link Worker#allReduceEpoch}) and apply the same global step, so the weights are bit for bit
- * those of the {@link DriverExchange}. The driver ships the model at the start of the epoch and
- * takes it back from partition 0 at the end.
+ * One barrier job trains many epochs: the P tasks meet through the driver's {@link Rendezvous}
+ * (every connection proves a per-run secret that travels only inside the task closures), and
+ * after every local step they all-reduce the gradient and the figures among themselves (see
+ * {@link Worker#allReduceEpochs}) and apply the same global step, so the weights are bit for bit
+ * those of the {@link DriverExchange}. After each epoch they evaluate their validation shards and
+ * send the driver an {@link EpochReport}, partition 0 with the state; the driver reports,
+ * checkpoints and takes the model from it while the tasks go on. When the validation data are
+ * not split like the training data, the tasks cannot read them side by side, and each epoch is a
+ * job of its own with the validation job between.
  */
 final class AllReduceExchange implements Exchange {
     private final TrainingRun run;
@@ -22,6 +29,7 @@ final class AllReduceExchange implements Exchange {
     private Rendezvous rendezvous;
     private int generation;
     private final StateCopy.Latest copies = new StateCopy.Latest();
+    private final EpochReport.Collector reports = new EpochReport.Collector();
     private double learningRate = Double.NaN;
 
     AllReduceExchange(TrainingRun run) {
@@ -32,82 +40,169 @@ final class AllReduceExchange implements Exchange {
 
     @Override
     public void trainEpoch(int epoch, long firstStep, EpochTracker tracker) {
-        long t0 = System.nanoTime();
-        Tasks.ModelPayload start = run.payload(true);
-        long t1 = System.nanoTime();
-        if (rendezvous == null) {
-            rendezvous = new Rendezvous(run.sc.getConf().get("spark.driver.host", "127.0.0.1"), run.plan.shards(), secret,
-                    encrypt, copies);
+        trainJob(epoch, epoch + 1, firstStep, tracker, null, (e, validation, seconds) -> { });
+    }
+
+    @Override
+    public void trainEpochs(int from, int to, long firstStep, EpochTracker tracker, Shards validation, EpochEnd end) {
+        if (validation != null && validation.partitions() != run.train.partitions()) {
+            Exchange.super.trainEpochs(from, to, firstStep, tracker, validation, end);
+        } else if (from < to) {
+            trainJob(from, to, firstStep, tracker, validation, end);
         }
-        copies.expect(StateCopy.Expected.of(epoch, run.plan.stepsPerEpoch(), run.net, run.globalStep.updater().optimizer()));
-        run.sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epoch %d/%d (%d steps, all-reduce)", epoch + 1,
-                run.epochs(), run.plan.stepsPerEpoch()));
-        List<Tasks.EpochResult> results = epochJob(epoch, firstStep, start);
-        long t2 = System.nanoTime();
-        Tasks.EpochResult first = results.get(0);
-        first.model().loadInto(run.net);
-        first.model().restoreInto(run.globalStep.updater().optimizer());
-        learningRate = first.learningRate();
-        tracker.addStep(first.lossSum(), first.count() == 0 ? 0 : first.penaltySum() / first.count(), first.correct(),
-                first.count());
-        StepTimings timings = run.timings;
-        long slowestCompute = 0;
-        long slowestExchange = 0;
-        long busy = 0;
-        long overlapped = 0;
-        for (Tasks.EpochResult r : results) {
-            slowestCompute = Math.max(slowestCompute, r.computeNanos());
-            slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
-            busy += r.exchangeBusyNanos();
-            overlapped += r.exchangeOverlappedNanos();
-            timings.taskComputeNanos += r.computeNanos();
-            timings.taskSteps += run.plan.stepsPerEpoch();
-        }
-        timings.slowestComputeNanos += slowestCompute;
-        timings.exchangeNanos += slowestExchange;
-        timings.exchangeBusyNanos += busy;
-        timings.exchangeOverlappedNanos += overlapped;
-        timings.steps += run.plan.stepsPerEpoch();
-        timings.shipNanos += t1 - t0;
-        timings.jobNanos += t2 - t1;
     }
 
     /**
-     * Runs the epoch's barrier job. Spark does not retry a failed barrier result stage, so a
-     * failed job is run again, as often as Spark would try a task on this master, from the
-     * latest {@link StateCopy} of the epoch that partition 0 sent (or from the driver's model,
-     * which the failed job did not touch); every draw is keyed by (seed, step, sample), so the
-     * rerun computes exactly what the failed one would have. Failures that would only repeat (a
-     * diverged run, bad input) are not retried.
+     * Runs epochs {@code from} to {@code to} in one barrier job, handing each epoch to
+     * {@code end} as its reports arrive. Spark does not retry a failed barrier result stage, so a
+     * failed job is run again, as often as Spark would try a task on this master, from the first
+     * epoch the driver has not completed: from the latest {@link StateCopy} of it that partition
+     * 0 sent, or from the driver's model after the epoch before. Every draw is keyed by (seed,
+     * step, sample), so the rerun computes exactly what the failed one would have. Failures that
+     * would only repeat (a diverged run, bad input) are not retried.
      */
-    private List<Tasks.EpochResult> epochJob(int epoch, long firstStep, Tasks.ModelPayload start) {
+    private void trainJob(int from, int to, long firstStep, EpochTracker tracker, Shards validation, EpochEnd end) {
+        if (rendezvous == null) {
+            rendezvous = new Rendezvous(run.sc.getConf().get("spark.driver.host", "127.0.0.1"), run.plan.shards(), secret,
+                    encrypt, copies, reports);
+        }
+        long steps = run.plan.stepsPerEpoch();
+        copies.expect(StateCopy.Expected.of(from, to, steps, run.net, run.globalStep.updater().optimizer()));
+        int[] stateLengths = StateCopy.stateLengths(run.net, run.globalStep.updater().optimizer());
+        int classes = org.sparknn.train.Evaluator.confusionClasses(run.net);
         int attempts = taskAttempts();
+        int next = from;
         for (int attempt = 1; ; attempt++) {
-            StateCopy copy = copies.latest();
-            Broadcast<Tasks.ModelPayload> model = run.sc.broadcast(copy == null ? start : copy.model());
-            Tasks.Epoch task = new Tasks.Epoch(run.tasks, epoch, firstStep, copy == null ? 0 : copy.stepsDone(),
-                    copy == null ? Tasks.EpochSums.NONE : copy.sums(), rendezvous.address(), secret, generation++, encrypt);
-            scala.reflect.ClassTag<Tasks.EpochResult> tag = scala.reflect.ClassTag$.MODULE$.apply(Tasks.EpochResult.class);
-            @SuppressWarnings("unchecked")
-            scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Tasks.EpochResult>> f =
-                    (scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Tasks.EpochResult>>
-                            & java.io.Serializable) it -> scala.jdk.javaapi.CollectionConverters.asScala(
-                            List.of(Worker.allReduceEpoch(it.next(), task, model)).iterator());
+            long t0 = System.nanoTime();
+            StateCopy copy = copies.latestOf(next);
+            Tasks.ModelPayload start = copy == null ? run.payload(true) : copy.model();
+            long shipped = System.nanoTime() - t0;
+            Broadcast<Tasks.ModelPayload> model = run.sc.broadcast(start);
+            int job = generation++;
+            reports.expect(new EpochReport.Expected(job, run.plan.shards(), next, to, validation != null, classes, stateLengths));
+            Tasks.Epoch task = new Tasks.Epoch(run.tasks, next, to, firstStep + (next - from) * steps,
+                    copy == null ? 0 : copy.stepsDone(), copy == null ? Tasks.EpochSums.NONE : copy.sums(), rendezvous.address(),
+                    secret, job, encrypt, validation != null);
+            run.sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epochs %d-%d of %d (%d steps each, all-reduce)",
+                    next + 1, to, run.epochs(), steps));
+            JavaFutureAction<List<Integer>> running = submit(task, model, validation);
+            long epochStart = t0;
             try {
-                return JavaRDD.fromRDD(run.train.shards().rdd().barrier().mapPartitions(f, false, tag), tag).collect();
-            } catch (Exception e) { // SparkException, which Java sees as checked
-                if (attempt >= attempts || wouldRepeat(e)) {
-                    throw AllReduceExchange.<RuntimeException>rethrow(e);
+                while (next < to) {
+                    EpochReport[] done = reports.poll(running.isDone() ? 0 : 5);
+                    if (done != null) {
+                        long now = System.nanoTime();
+                        finishEpoch(next, done, tracker, end, shipped, now - epochStart - shipped);
+                        shipped = 0;
+                        epochStart = now;
+                        next++;
+                    } else if (running.isDone()) {
+                        break;
+                    }
+                }
+                running.get(); // throws the job's failure
+                if (next < to) {
+                    throw new IllegalStateException("the all-reduce job ended without the reports of epochs " + (next + 1)
+                            + " to " + to);
+                }
+                return;
+            } catch (ExecutionException e) {
+                Throwable failure = e.getCause() == null ? e : e.getCause();
+                if (attempt >= attempts || wouldRepeat(failure)) {
+                    throw AllReduceExchange.<RuntimeException>rethrow(failure);
                 }
                 run.train.rebuildMissing();
-                StateCopy latest = copies.latest();
-                System.err.println("sparknn: all-reduce epoch " + (epoch + 1) + " failed (" + taskFailure(e) + "); running it again "
+                if (validation != null) {
+                    validation.rebuildMissing();
+                }
+                StateCopy latest = copies.latestOf(next);
+                System.err.println("sparknn: all-reduce epoch " + (next + 1) + " failed (" + taskFailure(failure) + "); running it again "
                         + (latest == null ? "from its start" : "from the copy of the state after " + latest.stepsDone() + " of its "
-                        + run.plan.stepsPerEpoch() + " steps") + ", attempt " + (attempt + 1) + " of " + attempts);
+                        + steps + " steps") + ", attempt " + (attempt + 1) + " of " + attempts);
+            } catch (InterruptedException e) {
+                running.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while training epoch " + (next + 1), e);
+            } catch (RuntimeException | Error e) { // the driver's own part of an epoch failed: stop the tasks
+                running.cancel(true);
+                throw e;
             } finally {
                 model.destroy();
             }
         }
+    }
+
+    /** The job's barrier stage over the training shards, with the validation shards beside them when the job validates. */
+    private JavaFutureAction<List<Integer>> submit(Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model, Shards validation) {
+        scala.reflect.ClassTag<Integer> tag = scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
+        org.apache.spark.rdd.RDD<Integer> stage;
+        if (validation == null) {
+            @SuppressWarnings("unchecked")
+            scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Integer>> f =
+                    (scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Integer>> & java.io.Serializable)
+                            it -> scala.jdk.javaapi.CollectionConverters.asScala(
+                            List.of(Worker.allReduceEpochs(it.next(), null, task, model)).iterator());
+            stage = run.train.shards().rdd().barrier().mapPartitions(f, false, tag);
+        } else {
+            JavaRDD<scala.Tuple2<CachedShard, CachedShard>> paired = run.train.shards().zipPartitions(validation.shards(),
+                    (a, b) -> List.of(new scala.Tuple2<>(a.next(), b.next())).iterator());
+            @SuppressWarnings("unchecked")
+            scala.Function1<scala.collection.Iterator<scala.Tuple2<CachedShard, CachedShard>>, scala.collection.Iterator<Integer>> f =
+                    (scala.Function1<scala.collection.Iterator<scala.Tuple2<CachedShard, CachedShard>>,
+                            scala.collection.Iterator<Integer>> & java.io.Serializable) it -> {
+                        scala.Tuple2<CachedShard, CachedShard> both = it.next();
+                        return scala.jdk.javaapi.CollectionConverters.asScala(
+                                List.of(Worker.allReduceEpochs(both._1(), both._2(), task, model)).iterator());
+                    };
+            stage = paired.rdd().barrier().mapPartitions(f, false, tag);
+        }
+        return JavaRDD.fromRDD(stage, tag).collectAsync();
+    }
+
+    /**
+     * The driver's part of an epoch whose reports have all arrived: takes the model and optimizer
+     * state from partition 0's, adds the epoch's figures and timings, and hands it to {@code end}.
+     */
+    private void finishEpoch(int epoch, EpochReport[] done, EpochTracker tracker, EpochEnd end, long shipNanos, long jobNanos) {
+        EpochReport first = done[0];
+        if (first.epoch() != epoch) {
+            throw new IllegalStateException("the reports of epoch " + (first.epoch() + 1) + " came while the driver waited for epoch "
+                    + (epoch + 1));
+        }
+        try {
+            Tasks.ModelPayload state = StateCopy.decodeState(first.state(), 0,
+                    StateCopy.stateLengths(run.net, run.globalStep.updater().optimizer()), "the state in an epoch report");
+            state.loadInto(run.net);
+            state.restoreInto(run.globalStep.updater().optimizer());
+        } catch (java.io.IOException e) { // checked when it arrived
+            throw new java.io.UncheckedIOException(e);
+        }
+        learningRate = first.learningRate();
+        Tasks.EpochSums sums = first.sums();
+        tracker.addStep(sums.lossSum(), sums.count() == 0 ? 0 : sums.penaltySum() / sums.count(), sums.correct(), sums.count());
+        StepTimings timings = run.timings;
+        long slowestCompute = 0;
+        long slowestExchange = 0;
+        long slowestValidation = 0;
+        List<Evaluation> validation = new ArrayList<>();
+        for (EpochReport r : done) {
+            slowestCompute = Math.max(slowestCompute, r.computeNanos());
+            slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
+            slowestValidation = Math.max(slowestValidation, r.validationNanos());
+            timings.exchangeBusyNanos += r.busyNanos();
+            timings.exchangeOverlappedNanos += r.overlappedNanos();
+            timings.taskComputeNanos += r.computeNanos();
+            timings.taskSteps += run.plan.stepsPerEpoch();
+            if (r.validation() != null) {
+                validation.add(r.validation());
+            }
+        }
+        timings.slowestComputeNanos += slowestCompute;
+        timings.exchangeNanos += slowestExchange;
+        timings.steps += run.plan.stepsPerEpoch();
+        timings.shipNanos += shipNanos;
+        timings.jobNanos += jobNanos - slowestValidation;
+        end.done(epoch, validation.isEmpty() ? null : Evaluation.merge(validation), slowestValidation / 1e9);
     }
 
     /** How many times Spark tries a task on this master (local[N] once, local[N,F] F times, else spark.task.maxFailures). */
@@ -148,6 +243,11 @@ final class AllReduceExchange implements Exchange {
     @SuppressWarnings("unchecked")
     private static <E extends Throwable> E rethrow(Throwable e) throws E {
         throw (E) e;
+    }
+
+    @Override
+    public long stepsPerEpoch() {
+        return run.plan.stepsPerEpoch();
     }
 
     @Override

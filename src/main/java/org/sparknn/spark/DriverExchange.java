@@ -38,6 +38,11 @@ final class DriverExchange implements Exchange {
     }
 
     @Override
+    public long stepsPerEpoch() {
+        return run.plan.stepsPerEpoch();
+    }
+
+    @Override
     public double learningRate() {
         return run.globalStep.lastLearningRate();
     }

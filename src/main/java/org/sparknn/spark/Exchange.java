@@ -16,6 +16,33 @@ interface Exchange extends AutoCloseable {
     /** Trains epoch {@code epoch} (0-based) from global step {@code firstStep}, adding each step's figures to the tracker. */
     void trainEpoch(int epoch, long firstStep, EpochTracker tracker);
 
+    /**
+     * The trainer's part of an epoch, once the exchange has trained it and the driver holds its
+     * model: {@code validation} holds the validation figures when the exchange evaluated them
+     * within its job (in {@code validationSeconds}), null when the trainer evaluates them.
+     */
+    @FunctionalInterface
+    interface EpochEnd {
+        void done(int epoch, org.sparknn.train.Evaluation validation, double validationSeconds);
+    }
+
+    /**
+     * Trains epochs {@code from} to {@code to} (exclusive) from global step {@code firstStep},
+     * handing each to {@code end} when it is done; by default one {@link #trainEpoch} after
+     * another, the validation left to the trainer.
+     */
+    default void trainEpochs(int from, int to, long firstStep, EpochTracker tracker, Shards validation, EpochEnd end) {
+        long step = firstStep;
+        for (int epoch = from; epoch < to; epoch++) {
+            trainEpoch(epoch, step, tracker);
+            step += stepsPerEpoch();
+            end.done(epoch, null, 0);
+        }
+    }
+
+    /** The global steps of an epoch. */
+    long stepsPerEpoch();
+
     /** The learning rate to report for the epoch just trained. */
     double learningRate();
 

@@ -37,6 +37,11 @@ final class LocalSgdExchange implements Exchange {
 
     /** The rate the next period starts with (every worker used the schedule from the same step count). */
     @Override
+    public long stepsPerEpoch() {
+        return run.plan.stepsPerEpoch();
+    }
+
+    @Override
     public double learningRate() {
         return run.globalStep.updater().nextLearningRate();
     }

@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * Mini-batch training on Spark, epoch by epoch: resume from a checkpoint when there is one, let
- * the {@link Exchange} the settings choose train each epoch, evaluate on the validation shards,
- * report and checkpoint; at the end the exact BN population pass (when asked) and a final
+ * the {@link Exchange} the settings choose train the epochs, and after each evaluate on the
+ * validation shards (unless the exchange did within its job), report and checkpoint; at the end the exact BN population pass (when asked) and a final
  * validation.
  */
 final class MiniBatchTrainer {
@@ -40,34 +40,40 @@ final class MiniBatchTrainer {
                         + " after epoch " + firstEpoch);
             }
             EpochTracker tracker = new EpochTracker(run.epochs(), firstEpoch);
-            long validating = 0;
-            for (int epoch = firstEpoch; epoch < run.epochs(); epoch++) {
-                run.timings = new StepTimings();
-                exchange.trainEpoch(epoch, step, tracker);
+            double[] validating = {0};
+            long[] stepAfter = {step};
+            Evaluation[] lastValidation = {null};
+            run.timings = new StepTimings();
+            exchange.trainEpochs(firstEpoch, run.epochs(), step, tracker, validation, (epoch, inJob, inJobSeconds) -> {
                 run.globalStep.requireFiniteWeights();
-                step += run.plan.stepsPerEpoch();
+                stepAfter[0] += run.plan.stepsPerEpoch();
                 epochTimings.add(run.timings);
+                run.timings = new StepTimings();
                 long v0 = System.nanoTime();
-                Evaluation val = validation == null ? null
+                Evaluation val = inJob != null || validation == null ? inJob
                         : ShardJobs.evaluate(run.sc, run.tasks, run.payload(false), validation, "validation after epoch " + (epoch + 1));
-                validating += System.nanoTime() - v0;
-                EpochMetrics m = tracker.finish(epoch + 1, step, val, exchange.learningRate(), net);
+                validating[0] += inJob != null ? inJobSeconds : (System.nanoTime() - v0) / 1e9;
+                lastValidation[0] = val;
+                EpochMetrics m = tracker.finish(epoch + 1, stepAfter[0], val, exchange.learningRate(), net);
                 history.add(m);
                 listener.onEpoch(m);
-                checkpoints.save(epoch + 1, step, history);
-            }
+                checkpoints.save(epoch + 1, stepAfter[0], history);
+            });
+            step = stepAfter[0];
             Map<String, Double> phases = new LinkedHashMap<>();
             if (validation != null) {
-                phases.put("validation (within training)", validating / 1e9);
+                phases.put("validation (within training)", validating[0]);
             }
             long b0 = System.nanoTime();
-            if (config.get(TrainConfig.BN_POPULATION) == BnPopulationMode.EXACT && !net.batchNormLayers().isEmpty()) {
+            boolean bnPass = config.get(TrainConfig.BN_POPULATION) == BnPopulationMode.EXACT && !net.batchNormLayers().isEmpty();
+            if (bnPass) {
                 ShardJobs.estimateBatchNormPopulation(run.sc, run.tasks, net, train);
                 phases.put("BN pass", (System.nanoTime() - b0) / 1e9);
             }
             double seconds = tracker.elapsedSeconds();
             long e0 = System.nanoTime();
-            Evaluation finalValidation = validation == null ? null
+            // Without a BN pass the model is the last epoch's, whose figures the last validation holds.
+            Evaluation finalValidation = validation == null ? null : !bnPass && lastValidation[0] != null ? lastValidation[0]
                     : ShardJobs.evaluate(run.sc, run.tasks, run.payload(false), validation, "final validation");
             if (validation != null) {
                 phases.put("final evaluation", (System.nanoTime() - e0) / 1e9);

@@ -38,9 +38,12 @@ final class Rendezvous implements AutoCloseable {
 
     /** Marks the handshake id of a connection that brings a state copy rather than a registration. */
     private static final long COPY = 1L << 63;
+    /** Marks the handshake id of a connection that brings an epoch report; the low bits are the partition. */
+    private static final long REPORT = 1L << 62;
 
     private final boolean encrypt;
     private final CopySink copies;
+    private final ReportSink reports;
 
     private record Registration(Socket socket, String address) {
     }
@@ -54,16 +57,30 @@ final class Rendezvous implements AutoCloseable {
         void accept(byte[] message) throws IOException;
     }
 
-    /** A rendezvous that takes no state copies. */
+    /** Where the driver takes the {@link EpochReport}s of a multi-epoch job. */
+    interface ReportSink {
+        /** The length of the largest valid report (before sealing); -1 while no job expects one. */
+        int maxBytes();
+
+        /** Checks and keeps a report of {@code partition}; throws, saying what is wrong, for one the run cannot use. */
+        void accept(int partition, byte[] message) throws IOException;
+    }
+
+    /** A rendezvous that takes no state copies or reports. */
     Rendezvous(String host, int partitions, byte[] secret) {
-        this(host, partitions, secret, false, null);
+        this(host, partitions, secret, false, null, null);
     }
 
     Rendezvous(String host, int partitions, byte[] secret, boolean encrypt, CopySink copies) {
+        this(host, partitions, secret, encrypt, copies, null);
+    }
+
+    Rendezvous(String host, int partitions, byte[] secret, boolean encrypt, CopySink copies, ReportSink reports) {
         this.partitions = partitions;
         this.secret = secret.clone();
         this.encrypt = encrypt;
         this.copies = copies;
+        this.reports = reports;
         try {
             server = new ServerSocket();
             server.bind(new InetSocketAddress(host, 0));
@@ -115,9 +132,14 @@ final class Rendezvous implements AutoCloseable {
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
             Handshake.Session session = Handshake.accept(s, secret, "rendezvous", v -> (v & COPY) != 0
                     ? copies != null && v == (COPY | 0)
+                    : (v & REPORT) != 0 ? reports != null && (v & ~REPORT) < partitions
                     : (int) v >= 0 && (int) v < partitions && (v >>> 32) <= Integer.MAX_VALUE);
             if ((session.id() & COPY) != 0) {
                 receiveCopy(s, session);
+                return;
+            }
+            if ((session.id() & REPORT) != 0) {
+                receiveReport(s, session, (int) (session.id() & ~REPORT));
                 return;
             }
             long id = session.id();
@@ -151,6 +173,26 @@ final class Rendezvous implements AutoCloseable {
             byte[] wire = new byte[length];
             in.readFully(wire);
             copies.accept(encrypt ? StreamCipher.decrypting(session.key()).next(wire) : wire);
+            s.getOutputStream().write(1);
+            s.getOutputStream().flush();
+        }
+    }
+
+    private void receiveReport(Socket s, Handshake.Session session, int partition) throws IOException {
+        try (s) {
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            int plainMax = reports.maxBytes();
+            if (plainMax < 0) {
+                throw new IOException("an epoch report arrived while no job is under way");
+            }
+            int max = encrypt ? StreamCipher.sealedLength(plainMax) : plainMax;
+            int length = in.readInt();
+            if (length < 0 || length > max) {
+                throw new IOException("an epoch report announced " + length + " bytes; this run's are at most " + max);
+            }
+            byte[] wire = new byte[length];
+            in.readFully(wire);
+            reports.accept(partition, encrypt ? StreamCipher.decrypting(session.key()).next(wire) : wire);
             s.getOutputStream().write(1);
             s.getOutputStream().flush();
         }
@@ -205,7 +247,17 @@ final class Rendezvous implements AutoCloseable {
 
     /** Task side (partition 0): sends a {@link StateCopy} message and waits until the driver has kept it. */
     static void sendCopy(String rendezvous, byte[] secret, boolean encrypt, byte[] message) throws IOException {
-        try (Connection c = connect(rendezvous, secret, COPY | 0, "the state copy")) {
+        send(rendezvous, secret, encrypt, message, COPY | 0, "the state copy");
+    }
+
+    /** Task side: sends this partition's {@link EpochReport} and waits until the driver has kept it. */
+    static void sendReport(String rendezvous, byte[] secret, boolean encrypt, int partition, byte[] message) throws IOException {
+        send(rendezvous, secret, encrypt, message, REPORT | partition, "the epoch report of partition " + partition);
+    }
+
+    private static void send(String rendezvous, byte[] secret, boolean encrypt, byte[] message, long id, String what)
+            throws IOException {
+        try (Connection c = connect(rendezvous, secret, id, what)) {
             Socket s = c.socket();
             byte[] wire = encrypt ? StreamCipher.encrypting(c.session().key()).next(message) : message;
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(s.getOutputStream(), 1 << 16));
@@ -213,7 +265,7 @@ final class Rendezvous implements AutoCloseable {
             out.write(wire);
             out.flush();
             if (s.getInputStream().read() != 1) {
-                throw new IOException("the driver did not keep the state copy");
+                throw new IOException("the driver did not keep " + what);
             }
         }
     }

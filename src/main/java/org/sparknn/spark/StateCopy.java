@@ -22,34 +22,76 @@ import java.util.List;
 record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPayload model) {
     private static final String MAGIC = "SPARKNNS";
     private static final int VERSION = 1;
-    private static final int HEADER = 4 + 8 + 8 + 8 + 8 + 8 + 8;
+    private static final int HEADER = 4 + 8 + 8 + 8 + 8 + 8;
 
     /** The message for the state {@code net} and {@code optimizer} hold after {@code stepsDone} steps of {@code epoch}. */
     static byte[] encode(int epoch, long stepsDone, Tasks.EpochSums sums, Network net, Optimizer optimizer) {
-        List<float[]> arrays = new ArrayList<>(List.of(net.store().values(), net.store().state()));
-        arrays.addAll(optimizer.state());
-        byte[] floats = FloatFile.encode(MAGIC, VERSION, arrays);
-        ByteBuffer buf = ByteBuffer.allocate(HEADER + floats.length).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] state = encodeState(net, optimizer);
+        ByteBuffer buf = ByteBuffer.allocate(HEADER + state.length).order(ByteOrder.LITTLE_ENDIAN);
         buf.putInt(epoch).putLong(stepsDone).putDouble(sums.lossSum()).putDouble(sums.penaltySum()).putLong(sums.count())
-                .putLong(sums.correct()).putLong(optimizer.steps()).put(floats);
+                .putLong(sums.correct()).put(state);
         return buf.array();
     }
 
-    /** What the driver accepts: the epoch under way, its step count, and its model's array lengths. */
-    record Expected(int epoch, long stepsPerEpoch, int[] lengths) {
+    /** Weights, BN state, the optimizer's step count and its state arrays, as copies and epoch reports carry them. */
+    static byte[] encodeState(Network net, Optimizer optimizer) {
+        List<float[]> arrays = new ArrayList<>(List.of(net.store().values(), net.store().state()));
+        arrays.addAll(optimizer.state());
+        byte[] floats = FloatFile.encode(MAGIC, VERSION, arrays);
+        return ByteBuffer.allocate(8 + floats.length).order(ByteOrder.LITTLE_ENDIAN).putLong(optimizer.steps()).put(floats).array();
+    }
+
+    /** The state {@link #encodeState} wrote, its array lengths checked against {@code lengths}; {@code what} names it in errors. */
+    static Tasks.ModelPayload decodeState(byte[] bytes, int offset, int[] lengths, String what) throws IOException {
+        if (bytes.length - offset < 8) {
+            throw new IOException(what + " ends before its state");
+        }
+        long optimizerSteps = ByteBuffer.wrap(bytes, offset, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        List<float[]> arrays = FloatFile.decode(Arrays.copyOfRange(bytes, offset + 8, bytes.length), MAGIC, VERSION, what);
+        int[] found = arrays.stream().mapToInt(a -> a.length).toArray();
+        if (!Arrays.equals(found, lengths)) {
+            throw new IOException(what + " with arrays of " + Arrays.toString(found) + " values; this run's model has "
+                    + Arrays.toString(lengths));
+        }
+        List<byte[]> optimizerState = new ArrayList<>();
+        for (float[] a : arrays.subList(2, arrays.size())) {
+            optimizerState.add(FloatBytes.encode(a, a.length));
+        }
+        float[] w = arrays.get(0);
+        float[] s = arrays.get(1);
+        return new Tasks.ModelPayload(FloatBytes.encode(w, w.length), FloatBytes.encode(s, s.length), optimizerSteps,
+                optimizerState);
+    }
+
+    /** The exact length of {@link #encodeState}'s bytes for arrays of these lengths. */
+    static int stateBytes(int[] lengths) {
+        long floats = 0;
+        for (int n : lengths) {
+            floats += n;
+        }
+        return Math.toIntExact(8 + MAGIC.length() + 8 + 4L * lengths.length + 4 * floats + 8);
+    }
+
+    /** The lengths of the arrays the state of {@code net} and {@code optimizer} holds. */
+    static int[] stateLengths(Network net, Optimizer optimizer) {
+        List<Integer> lengths = new ArrayList<>(List.of(net.store().values().length, net.store().state().length));
+        optimizer.state().forEach(a -> lengths.add(a.length));
+        return lengths.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** What the driver accepts: an epoch of the job under way ({@code fromEpoch} to {@code toEpoch}, exclusive), its step count, and its model's array lengths. */
+    record Expected(int fromEpoch, int toEpoch, long stepsPerEpoch, int[] lengths) {
         static Expected of(int epoch, long stepsPerEpoch, Network net, Optimizer optimizer) {
-            List<Integer> lengths = new ArrayList<>(List.of(net.store().values().length, net.store().state().length));
-            optimizer.state().forEach(a -> lengths.add(a.length));
-            return new Expected(epoch, stepsPerEpoch, lengths.stream().mapToInt(Integer::intValue).toArray());
+            return of(epoch, epoch + 1, stepsPerEpoch, net, optimizer);
+        }
+
+        static Expected of(int fromEpoch, int toEpoch, long stepsPerEpoch, Network net, Optimizer optimizer) {
+            return new Expected(fromEpoch, toEpoch, stepsPerEpoch, stateLengths(net, optimizer));
         }
 
         /** The exact length of a valid message. */
         int messageBytes() {
-            long floats = 0;
-            for (int n : lengths) {
-                floats += n;
-            }
-            return Math.toIntExact(HEADER + MAGIC.length() + 8 + 4L * lengths.length + 4 * floats + 8);
+            return HEADER + stateBytes(lengths);
         }
     }
 
@@ -62,28 +104,14 @@ record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPay
         int epoch = buf.getInt();
         long stepsDone = buf.getLong();
         Tasks.EpochSums sums = new Tasks.EpochSums(buf.getDouble(), buf.getDouble(), buf.getLong(), buf.getLong());
-        long optimizerSteps = buf.getLong();
-        if (epoch != expected.epoch() || stepsDone < 1 || stepsDone >= expected.stepsPerEpoch()) {
-            throw new IOException("a state copy of epoch " + (epoch + 1) + " after " + stepsDone + " steps; the driver is at epoch "
-                    + (expected.epoch() + 1) + " of " + expected.stepsPerEpoch() + " steps");
+        if (epoch < expected.fromEpoch() || epoch >= expected.toEpoch() || stepsDone < 1 || stepsDone >= expected.stepsPerEpoch()) {
+            throw new IOException("a state copy of epoch " + (epoch + 1) + " after " + stepsDone + " steps; the driver runs epochs "
+                    + (expected.fromEpoch() + 1) + " to " + expected.toEpoch() + " of " + expected.stepsPerEpoch() + " steps");
         }
-        List<float[]> arrays = FloatFile.decode(Arrays.copyOfRange(message, HEADER, message.length), MAGIC, VERSION, "state copy");
-        int[] lengths = arrays.stream().mapToInt(a -> a.length).toArray();
-        if (!Arrays.equals(lengths, expected.lengths())) {
-            throw new IOException("a state copy with arrays of " + Arrays.toString(lengths) + " values; this run's model has "
-                    + Arrays.toString(expected.lengths()));
-        }
-        List<byte[]> optimizerState = new ArrayList<>();
-        for (float[] a : arrays.subList(2, arrays.size())) {
-            optimizerState.add(FloatBytes.encode(a, a.length));
-        }
-        float[] w = arrays.get(0);
-        float[] s = arrays.get(1);
-        return new StateCopy(epoch, stepsDone, sums, new Tasks.ModelPayload(FloatBytes.encode(w, w.length),
-                FloatBytes.encode(s, s.length), optimizerSteps, optimizerState));
+        return new StateCopy(epoch, stepsDone, sums, decodeState(message, HEADER, expected.lengths(), "a state copy"));
     }
 
-    /** The latest state copy of the epoch under way, kept as partition 0 sends them. */
+    /** The most advanced state copy of the job under way, kept as partition 0 sends them. */
     static final class Latest implements Rendezvous.CopySink {
         private volatile StateCopy.Expected expected;
         private StateCopy latest;
@@ -97,6 +125,11 @@ record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPay
             return latest;
         }
 
+        /** The latest copy if it is part way through {@code epoch}, else null. */
+        synchronized StateCopy latestOf(int epoch) {
+            return latest != null && latest.epoch() == epoch ? latest : null;
+        }
+
         @Override
         public int messageBytes() {
             StateCopy.Expected now = expected;
@@ -108,7 +141,8 @@ record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPay
             StateCopy.Expected now = expected;
             StateCopy copy = StateCopy.decode(message, now);
             synchronized (this) {
-                if (now == expected && (latest == null || copy.stepsDone() > latest.stepsDone())) {
+                if (now == expected && (latest == null || copy.epoch() > latest.epoch()
+                        || copy.epoch() == latest.epoch() && copy.stepsDone() > latest.stepsDone())) {
                     latest = copy;
                 }
             }

@@ -24,31 +24,21 @@ final class Tasks {
     }
 
     /**
-     * One epoch of synchronous steps run inside one barrier stage, gradients all-reduced between
-     * the tasks; {@code secret} is the run's secret every connection between them proves, and
-     * {@code generation} numbers the barrier jobs of the run (a retried epoch is a new one), and
-     * {@code encrypt} says whether the tasks encrypt what they exchange. An epoch run again from a
-     * {@link StateCopy} starts after its {@code stepsDone} steps with the copy's sums.
+     * Epochs {@code epoch} to {@code toEpoch} (exclusive) of synchronous steps run inside one
+     * barrier stage, gradients all-reduced between the tasks; {@code secret} is the run's secret
+     * every connection between them proves, {@code generation} numbers the barrier jobs of the run
+     * (a job run again is a new one), and {@code encrypt} says whether the tasks encrypt what they
+     * exchange. A job run again from a {@link StateCopy} starts its first epoch after its
+     * {@code stepsDone} steps with the copy's sums. {@code validate}: the tasks evaluate their
+     * validation shards after each epoch.
      */
-    record Epoch(Run run, int epoch, long firstStep, long stepsDone, EpochSums sums, String rendezvous, byte[] secret,
-                 int generation, boolean encrypt) implements Serializable {
+    record Epoch(Run run, int epoch, int toEpoch, long firstStep, long stepsDone, EpochSums sums, String rendezvous,
+                 byte[] secret, int generation, boolean encrypt, boolean validate) implements Serializable {
     }
 
     /** An all-reduce epoch's global sums over the steps done so far. */
     record EpochSums(double lossSum, double penaltySum, long count, long correct) implements Serializable {
         static final EpochSums NONE = new EpochSums(0, 0, 0, 0);
-    }
-
-    /**
-     * What an all-reduce epoch task returns: the model after the epoch (partition 0 only; every
-     * task holds the same one), the epoch's global sums, and its own timings: compute, the exchange
-     * it waited for after backward, and the exchange's bucket time and the part of it that
-     * overlapped backward.
-     */
-    record EpochResult(int partition, ModelPayload model, double lossSum, double penaltySum, long count, long correct,
-                       double learningRate, long computeNanos, long exchangeNanos, long exchangeBusyNanos,
-                       long exchangeOverlappedNanos)
-            implements Serializable {
     }
 
     /** K local steps from firstStepInEpoch (local SGD), starting at global step {@code step}. */

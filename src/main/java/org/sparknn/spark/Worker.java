@@ -204,108 +204,145 @@ final class Worker {
     }
 
     /**
-     * One epoch of synchronous steps inside a barrier stage. Every step: local gradient sum, an
+     * Epochs of synchronous steps inside one barrier stage. Every step: local gradient sum, an
      * all-reduce of the gradient together with every partition's figures and BN statistics, then
      * the same global step on every task (so all hold the same weights, bit for bit, and the same
-     * as the driver exchange would compute).
+     * as the driver exchange would compute). After each epoch the task evaluates its validation
+     * shard (when the job validates) and sends the driver its {@link EpochReport}, partition 0
+     * with the state after the epoch; then it goes on with the next epoch. Returns the partition.
      */
-    static Tasks.EpochResult allReduceEpoch(CachedShard block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
+    static int allReduceEpochs(CachedShard block, CachedShard validation, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
         int p = block.shard();
         State st = state(task.run(), block, "allreduce");
         GlobalStep update = st.replicatedStep();
         Optimizer optimizer = update.updater().optimizer();
-        // After a completed epoch this task's model is the driver's (partition 0 sent it), so the
-        // next epoch of the run starts from it without reading the broadcast.
+        // After a completed job this task's model is the driver's (partition 0 sent it), so the
+        // run's next job starts from it without reading the broadcast.
         if (task.stepsDone() != 0 || st.modelAtStep != task.firstStep()) {
             Tasks.ModelPayload payload = model.value();
             payload.loadInto(st.net);
             payload.restoreInto(optimizer);
         }
-        st.modelAtStep = -1; // an epoch that stops part way leaves no model to start from
+        st.modelAtStep = -1; // a job that stops part way leaves no model to start from
         int partitions = st.stepper.plan().shards();
-        int size = st.net.store().size();
-        double lossSum = task.sums().lossSum();
-        double penaltySum = task.sums().penaltySum();
-        long count = task.sums().count();
-        long correct = task.sums().correct();
-        long compute = 0;
-        long exchange = 0;
-        long busy;
-        long overlapped;
         long steps = st.stepper.plan().stepsPerEpoch();
-        long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
-        long lastCopy = System.nanoTime();
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, 1000L * task.run().config().get(TrainConfig.EXCHANGE_TIMEOUT_SECONDS));
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
-                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(size))) {
+                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size()))) {
             org.apache.spark.TaskContext context = BarrierTaskContext.get();
             peers.stopWhen(context::isInterrupted);
             boolean bnSync = task.run().config().get(TrainConfig.BATCH_NORM_SYNC);
             st.net.synchronizeBatchNorm(bnSync ? new PeerBnSync(peers) : null);
-            for (long s = task.stepsDone(); s < steps; s++) {
-                context.killTaskIfInterrupted();
-                TaskHooks.beforeStep(p, task.firstStep() + s);
-                long t0 = System.nanoTime();
-                long t1;
-                byte[][] figures;
-                int[] touched = null;
-                if (bnSync && !st.net.sparseInput()) { // BN exchanges run during backward: the gradient's follows it
-                    BatchResult local = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
-                    t1 = System.nanoTime();
-                    figures = peers.allReduce(st.net.store().grads(), size, BatchResultBytes.encode(local));
-                } else if (st.net.sparseInput()) {
-                    BatchResult local = st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s);
-                    t1 = System.nanoTime();
-                    int[] rows = local.count() == 0 ? new int[0] : st.net.sparseStepRows();
-                    if (rows == null) { // dense rows on a network for sparse input: every gradient
-                        figures = peers.allReduce(st.net.store().grads(), size, BatchResultBytes.encode(local));
-                    } else {
-                        touched = exchangeRows(peers, st, rows);
-                        figures = peers.allReduce(st.compact, TouchedRows.compactLength(st.net, touched), BatchResultBytes.encode(local));
-                        TouchedRows.unpackOthers(st.compact, st.net);
-                    }
-                } else {
-                    st.stepper.gradientSum(block, task.epoch(), s, task.firstStep() + s, new Network.BackwardProgress() {
-                        @Override
-                        public void forwardDone(BatchResult figures) {
-                            peers.begin(st.net.store().grads(), size, BatchResultBytes.encode(figures));
-                        }
-
-                        @Override
-                        public void gradientsFinalFrom(int offset) {
-                            peers.ready(offset);
-                        }
-                    });
-                    t1 = System.nanoTime();
-                    figures = peers.finish();
+            long firstStep = task.firstStep();
+            long stepsDone = task.stepsDone();
+            Tasks.EpochSums sums = task.sums();
+            for (int epoch = task.epoch(); epoch < task.toEpoch(); epoch++) {
+                EpochSteps done = epochSteps(block, task, st, peers, context, epoch, firstStep, stepsDone, sums);
+                long v0 = System.nanoTime();
+                Evaluation figures = validation == null ? null : evaluate(validation, task.run(), st.net);
+                long validationNanos = validation == null ? 0 : System.nanoTime() - v0;
+                byte[] state = p == 0 ? StateCopy.encodeState(st.net, optimizer) : new byte[0];
+                EpochReport report = new EpochReport(task.generation(), p, epoch, done.sums, update.lastLearningRate(),
+                        done.computeNanos, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
+                        peers.overlappedNanos() - done.overlappedBefore, validationNanos, figures, state);
+                try {
+                    Rendezvous.sendReport(task.rendezvous(), task.secret(), task.encrypt(), p, report.encode());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("partition " + p + ": the report of epoch " + (epoch + 1)
+                            + " did not reach the driver: " + e.getMessage(), e);
                 }
-                long t2 = System.nanoTime();
-                BatchResult global = BatchResultBytes.merge(figures);
-                double penalty = touched == null ? update.apply(global.count(), global.bnStats())
-                        : update.apply(global.count(), global.bnStats(), touched, st.compact, TouchedRows.rowsFrom(st.net));
-                lossSum += global.lossSum();
-                penaltySum += penalty * global.count();
-                count += global.count();
-                correct += global.correct();
-                if (p == 0 && s + 1 < steps && System.nanoTime() - lastCopy >= copyEveryNanos) {
-                    sendCopy(task, s + 1, new Tasks.EpochSums(lossSum, penaltySum, count, correct), st.net, optimizer);
-                    lastCopy = System.nanoTime();
-                }
-                compute += t1 - t0;
-                exchange += t2 - t1;
+                firstStep += steps;
+                stepsDone = 0;
+                sums = Tasks.EpochSums.NONE;
             }
-            busy = peers.busyNanos();
-            overlapped = peers.overlappedNanos();
+            st.modelAtStep = firstStep;
         } finally {
             st.net.synchronizeBatchNorm(null); // the cached network outlives these peers
         }
-        st.modelAtStep = task.firstStep() + steps;
-        Tasks.ModelPayload out = p == 0 ? Tasks.ModelPayload.of(st.net, optimizer) : null; // all tasks hold the same model
+        return p;
+    }
 
-        return new Tasks.EpochResult(p, out, lossSum, penaltySum, count, correct, update.lastLearningRate(), compute, exchange,
-                busy, overlapped);
+    /** One epoch's global sums and this task's timings; the exchange's busy and overlapped time before it started. */
+    private record EpochSteps(Tasks.EpochSums sums, long computeNanos, long exchangeNanos, long busyBefore,
+                              long overlappedBefore) {
+    }
+
+    /** The steps of one epoch from {@code stepsDone} on, starting from the sums of the steps before. */
+    private static EpochSteps epochSteps(CachedShard block, Tasks.Epoch task, State st, PeerExchange peers,
+                                         org.apache.spark.TaskContext context, int epoch, long firstStep, long stepsDone,
+                                         Tasks.EpochSums before) {
+        int p = block.shard();
+        GlobalStep update = st.replicatedStep();
+        int size = st.net.store().size();
+        boolean bnSync = task.run().config().get(TrainConfig.BATCH_NORM_SYNC);
+        long busyBefore = peers.busyNanos();
+        long overlappedBefore = peers.overlappedNanos();
+        double lossSum = before.lossSum();
+        double penaltySum = before.penaltySum();
+        long count = before.count();
+        long correct = before.correct();
+        long compute = 0;
+        long exchange = 0;
+        long steps = st.stepper.plan().stepsPerEpoch();
+        long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
+        long lastCopy = System.nanoTime();
+        for (long s = stepsDone; s < steps; s++) {
+            context.killTaskIfInterrupted();
+            TaskHooks.beforeStep(p, firstStep + s);
+            long t0 = System.nanoTime();
+            long t1;
+            byte[][] figures;
+            int[] touched = null;
+            if (bnSync && !st.net.sparseInput()) { // BN exchanges run during backward: the gradient's follows it
+                BatchResult local = st.stepper.gradientSum(block, epoch, s, firstStep + s);
+                t1 = System.nanoTime();
+                figures = peers.allReduce(st.net.store().grads(), size, BatchResultBytes.encode(local));
+            } else if (st.net.sparseInput()) {
+                BatchResult local = st.stepper.gradientSum(block, epoch, s, firstStep + s);
+                t1 = System.nanoTime();
+                int[] rows = local.count() == 0 ? new int[0] : st.net.sparseStepRows();
+                if (rows == null) { // dense rows on a network for sparse input: every gradient
+                    figures = peers.allReduce(st.net.store().grads(), size, BatchResultBytes.encode(local));
+                } else {
+                    touched = exchangeRows(peers, st, rows);
+                    figures = peers.allReduce(st.compact, TouchedRows.compactLength(st.net, touched), BatchResultBytes.encode(local));
+                    TouchedRows.unpackOthers(st.compact, st.net);
+                }
+            } else {
+                st.stepper.gradientSum(block, epoch, s, firstStep + s, new Network.BackwardProgress() {
+                    @Override
+                    public void forwardDone(BatchResult figures) {
+                        peers.begin(st.net.store().grads(), size, BatchResultBytes.encode(figures));
+                    }
+
+                    @Override
+                    public void gradientsFinalFrom(int offset) {
+                        peers.ready(offset);
+                    }
+                });
+                t1 = System.nanoTime();
+                figures = peers.finish();
+            }
+            long t2 = System.nanoTime();
+            BatchResult global = BatchResultBytes.merge(figures);
+            double penalty = touched == null ? update.apply(global.count(), global.bnStats())
+                    : update.apply(global.count(), global.bnStats(), touched, st.compact, TouchedRows.rowsFrom(st.net));
+            lossSum += global.lossSum();
+            penaltySum += penalty * global.count();
+            count += global.count();
+            correct += global.correct();
+            if (p == 0 && s + 1 < steps && System.nanoTime() - lastCopy >= copyEveryNanos) {
+                sendCopy(task, epoch, s + 1, new Tasks.EpochSums(lossSum, penaltySum, count, correct), st.net,
+                        update.updater().optimizer());
+                lastCopy = System.nanoTime();
+            }
+            compute += t1 - t0;
+            exchange += t2 - t1;
+        }
+        return new EpochSteps(new Tasks.EpochSums(lossSum, penaltySum, count, correct), compute, exchange, busyBefore,
+                overlappedBefore);
     }
 
     /**
@@ -342,21 +379,37 @@ final class Worker {
      * Sends the state after {@code stepsDone} steps to the driver. A copy only shortens a rerun,
      * so one that does not arrive is reported and training goes on.
      */
-    private static void sendCopy(Tasks.Epoch task, long stepsDone, Tasks.EpochSums sums, Network net, Optimizer optimizer) {
+    private static void sendCopy(Tasks.Epoch task, int epoch, long stepsDone, Tasks.EpochSums sums, Network net,
+                                 Optimizer optimizer) {
         try {
             Rendezvous.sendCopy(task.rendezvous(), task.secret(), task.encrypt(),
-                    StateCopy.encode(task.epoch(), stepsDone, sums, net, optimizer));
+                    StateCopy.encode(epoch, stepsDone, sums, net, optimizer));
         } catch (java.io.IOException e) {
-            System.err.println("sparknn: the state copy after step " + stepsDone + " of epoch " + (task.epoch() + 1)
+            System.err.println("sparknn: the state copy after step " + stepsDone + " of epoch " + (epoch + 1)
                     + " did not reach the driver (" + e.getMessage() + "); training goes on");
         }
     }
 
     /** Inference figures of the model in {@code model} over the shard, block by block. */
     static Evaluation evaluate(CachedShard block, Tasks.Run run, Broadcast<Tasks.ModelPayload> model) {
-        Network net = WorkerCache.get(run.runId(), "eval", block.shard(),
-                () -> Network.forWeights(ModelSpec.fromJson(run.specJson())));
+        Network net = evaluationNet(block, run);
         model.value().loadInto(net);
+        return evaluate(block, net);
+    }
+
+    /** Inference figures of {@code trained}'s weights and BN state over the shard (on a copy: the trained network keeps its buffers). */
+    static Evaluation evaluate(CachedShard block, Tasks.Run run, Network trained) {
+        Network net = evaluationNet(block, run);
+        System.arraycopy(trained.store().values(), 0, net.store().values(), 0, trained.store().values().length);
+        System.arraycopy(trained.store().state(), 0, net.store().state(), 0, trained.store().state().length);
+        return evaluate(block, net);
+    }
+
+    private static Network evaluationNet(CachedShard block, Tasks.Run run) {
+        return WorkerCache.get(run.runId(), "eval", block.shard(), () -> Network.forWeights(ModelSpec.fromJson(run.specJson())));
+    }
+
+    private static Evaluation evaluate(CachedShard block, Network net) {
         List<Evaluation> parts = new ArrayList<>();
         for (int b = 0; b < block.blockCount(); b++) {
             parts.add(Evaluator.evaluate(net, block.block(b), 512));

@@ -13,11 +13,17 @@ import org.sparknn.nn.Pass;
 public final class Evaluator {
     private Evaluator() {}
 
+    /** The side of the confusion matrix an evaluation of this network has: its classes, or 0 for other losses. */
+    public static int confusionClasses(Network net) {
+        return net.spec().loss() == LossKind.SOFTMAX_CROSS_ENTROPY ? net.outputSize() : 0;
+    }
+
     public static Evaluation evaluate(Network net, RowSource data, int batchSize) {
         int k = net.outputSize();
         int width = net.labelWidth();
-        boolean classifier = net.spec().loss() == LossKind.SOFTMAX_CROSS_ENTROPY;
-        long[][] confusion = classifier ? new long[k][k] : new long[0][0];
+        int classes = confusionClasses(net);
+        boolean classifier = classes > 0;
+        long[][] confusion = new long[classes][classes];
         Batches batch = new Batches(batchSize, net.inputSize(), width);
         double loss = 0;
         long correct = 0;

@@ -55,7 +55,7 @@ public final class TrainConfig implements Serializable {
                     + "BN statistics are averaged"));
     public static final Setting<ExchangeMode> EXCHANGE = add(choiceSetting("exchange", ExchangeMode.AUTO,
             "how synchronous steps combine gradients: driver (one Spark job per step, aggregated on the driver), "
-                    + "allreduce (one barrier job per epoch, tasks exchange gradients directly; same result, faster) or auto "
+                    + "allreduce (one barrier job trains all epochs, tasks exchange gradients directly; same result, faster) or auto "
                     + "(allreduce when the cluster can run all workers at once and dynamic allocation is off, else driver; "
                     + "the job says which and why)"));
     public static final Setting<Integer> EXCHANGE_TIMEOUT_SECONDS = add(intSetting("exchangeTimeoutSeconds", 300, Range.atLeast(1),

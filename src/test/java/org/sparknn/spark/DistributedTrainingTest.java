@@ -82,6 +82,86 @@ class DistributedTrainingTest {
         assertTrue(e.getMessage().contains("syncEvery"), e.getMessage());
     }
 
+    /** A fit with validation shards split in {@code validationPartitions}: the result and the descriptions of the jobs it ran. */
+    private record Validated(Network net, org.sparknn.train.TrainingResult result, List<String> jobs) {
+    }
+
+    private static Validated fitValidated(Dataset data, Dataset validation, int partitions, int validationPartitions,
+                                          TrainConfig config) {
+        Shards train = Shards.fromDataset(SparkTestSession.jsc(), data, partitions, config);
+        Shards val = Shards.fromDataset(SparkTestSession.jsc(), validation, validationPartitions, config);
+        List<String> jobs = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+            @Override
+            public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+                jobs.add(String.valueOf(start.properties().getProperty("spark.job.description")));
+            }
+        };
+        org.apache.spark.SparkContext sc = SparkTestSession.jsc().sc();
+        try {
+            Network net = Network.create(SPEC, config.get(TrainConfig.SEED));
+            sc.addSparkListener(listener);
+            org.sparknn.train.TrainingResult result = SparkTrainer.fit(train, val, net, config, TrainingListener.silent()).training();
+            try {
+                sc.listenerBus().waitUntilEmpty(10_000);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("Spark's listener bus did not drain in 10 s", e);
+            }
+            return new Validated(net, result, List.copyOf(jobs));
+        } finally {
+            sc.removeSparkListener(listener);
+            train.release();
+            val.release();
+        }
+    }
+
+    @Test
+    void allReduceTrainsAllEpochsInOneJobValidatingInItLikeTheDriverExchange() {
+        Dataset data = SparkTestSession.mnistTrain().slice(0, 1200);
+        Dataset validation = SparkTestSession.mnistTrain().slice(1200, 1500);
+        TrainConfig config = TrainConfig.defaults().with("epochs", 3).with("batchSize", 100).with("seed", 3).with("l2", 1e-4)
+                .with("bnPopulation", "running");
+        Validated driver = fitValidated(data, validation, 2, 2, config.with("exchange", "driver"));
+        Validated allReduce = fitValidated(data, validation, 2, 2, config.with("exchange", "allreduce"));
+        // validation split otherwise than the training data: a job per epoch, the validation job between
+        Validated apart = fitValidated(data, validation, 2, 3, config.with("exchange", "allreduce"));
+        for (Validated v : List.of(allReduce, apart)) {
+            assertArrayEquals(driver.net().store().values(), v.net().store().values(), 0f);
+            assertArrayEquals(driver.net().store().state(), v.net().store().state(), 0f);
+            for (int e = 0; e < 3; e++) {
+                org.sparknn.train.EpochMetrics d = driver.result().history().get(e);
+                org.sparknn.train.EpochMetrics a = v.result().history().get(e);
+                assertEquals(e + 1, a.epoch());
+                assertEquals(d.step(), a.step());
+                assertEquals(d.validationLoss(), a.validationLoss(), 1e-12, "epoch " + (e + 1));
+                assertEquals(d.validationAccuracy(), a.validationAccuracy(), 0, "epoch " + (e + 1));
+                assertEquals(d.trainLoss(), a.trainLoss(), 1e-9, "epoch " + (e + 1));
+                assertEquals(d.trainAccuracy(), a.trainAccuracy(), 0, "epoch " + (e + 1));
+                assertEquals(d.learningRate(), a.learningRate(), 0, "epoch " + (e + 1));
+            }
+            assertEquals(driver.result().finalValidation().correct(), v.result().finalValidation().correct());
+            assertArrayEquals(driver.result().finalValidation().confusion()[3], v.result().finalValidation().confusion()[3]);
+        }
+        assertEquals(List.of("sparknn train epochs 1-3 of 3 (12 steps each, all-reduce)"),
+                allReduce.jobs().stream().filter(j -> j.startsWith("sparknn train")).toList(), allReduce.jobs().toString());
+        assertTrue(allReduce.jobs().stream().noneMatch(j -> j.contains("validation")), allReduce.jobs().toString());
+        assertEquals(3, apart.jobs().stream().filter(j -> j.startsWith("sparknn train epochs")).count(), apart.jobs().toString());
+        assertEquals(3, apart.jobs().stream().filter(j -> j.startsWith("sparknn validation after epoch")).count(),
+                apart.jobs().toString());
+
+        // A task fails in the second epoch: the rerun starts from the driver's model after the
+        // first, whose figures are reported once; everything ends as without the failure.
+        try (FaultInjection failure = FaultInjection.once(1, 17)) {
+            Validated retried = fitValidated(data, validation, 2, 2, config.with("exchange", "allreduce"));
+            assertEquals(1, failure.fired());
+            assertEquals(12, failure.firstStepAfterFiring());
+            assertArrayEquals(allReduce.net().store().values(), retried.net().store().values(), 0f);
+            assertEquals(allReduce.result().history().stream().map(m -> m.validationLoss()).toList(),
+                    retried.result().history().stream().map(m -> m.validationLoss()).toList());
+            assertEquals(2, retried.jobs().stream().filter(j -> j.startsWith("sparknn train")).count(), retried.jobs().toString());
+        }
+    }
+
     @Test
     void autoExchangeTakesAllReduceOnlyWhenAllWorkersFitTheCluster() {
         Dataset data = SparkTestSession.mnistTrain().slice(0, 300);

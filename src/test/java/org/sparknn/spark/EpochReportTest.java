@@ -1,0 +1,134 @@
+package org.sparknn.spark;
+
+import org.junit.jupiter.api.Test;
+import org.sparknn.nn.LossKind;
+import org.sparknn.nn.MlpShape;
+import org.sparknn.nn.ModelSpec;
+import org.sparknn.nn.Network;
+import org.sparknn.optim.Optimizer;
+import org.sparknn.train.Evaluation;
+import org.sparknn.train.GlobalStep;
+import org.sparknn.train.TrainConfig;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The reports the tasks of a multi-epoch all-reduce job send the driver after every epoch: what
+ * the driver keeps (only the job's own, whole epochs, in partition order) and what it refuses.
+ */
+class EpochReportTest {
+    private static final String HOST = "127.0.0.1";
+    private final Network net = Network.create(ModelSpec.mlp(6, new MlpShape(new int[] {5}, MlpShape.Activation.RELU, 0, true, 0.1),
+            3, LossKind.SOFTMAX_CROSS_ENTROPY), 1);
+    private final Optimizer adam = new GlobalStep(net, TrainConfig.defaults(), 10).updater().optimizer();
+    private final int[] lengths = StateCopy.stateLengths(net, adam);
+    private final Tasks.EpochSums sums = new Tasks.EpochSums(2.5, 0.25, 300, 270);
+
+    private EpochReport report(int generation, int partition, int epoch, Evaluation validation, byte[] state) {
+        return new EpochReport(generation, partition, epoch, sums, 0.01, 11, 22, 33, 44, 55, validation, state);
+    }
+
+    private static Evaluation figures(long correct) {
+        return new Evaluation(50, 12.5, correct, new long[][] {{correct, 1, 0}, {2, 0, 0}, {0, 0, 50 - correct - 3}});
+    }
+
+    @Test
+    void reportsRoundTripAndAnEpochIsHandedOutOnlyWhenEveryPartitionSentIt() throws Exception {
+        EpochReport.Collector collector = new EpochReport.Collector();
+        collector.expect(new EpochReport.Expected(7, 2, 1, 4, true, 3, lengths));
+        collector.accept(1, report(7, 1, 1, figures(30), new byte[0]).encode());
+        assertNull(collector.poll(0), "partition 0 has not reported epoch 2");
+        collector.accept(0, report(7, 0, 1, figures(40), StateCopy.encodeState(net, adam)).encode());
+        EpochReport[] epoch = collector.poll(0);
+        assertEquals(0, epoch[0].partition());
+        assertEquals(1, epoch[1].partition());
+        assertEquals(sums, epoch[0].sums());
+        assertEquals(55, epoch[1].validationNanos());
+        assertEquals(40, epoch[0].validation().correct());
+        assertArrayEquals(new long[] {2, 0, 0}, epoch[1].validation().confusion()[1]);
+        Network copy = Network.create(net.spec(), 2);
+        StateCopy.decodeState(epoch[0].state(), 0, lengths, "state").loadInto(copy);
+        assertArrayEquals(net.store().values(), copy.store().values(), 0f);
+        assertArrayEquals(net.store().state(), copy.store().state(), 0f);
+        assertThrows(IOException.class, () -> collector.accept(1, report(7, 1, 1, figures(30), new byte[0]).encode()),
+                "a second report of the same epoch, even after the epoch was handed out, starts a new epoch only once");
+        assertNull(collector.poll(0));
+    }
+
+    @Test
+    void reportsThatDoNotFitTheJobAreRefused() {
+        EpochReport.Collector collector = new EpochReport.Collector();
+        assertThrows(IOException.class, () -> collector.accept(0, report(7, 0, 1, null, new byte[0]).encode()), "no job under way");
+        collector.expect(new EpochReport.Expected(7, 2, 1, 4, true, 3, lengths));
+        byte[] state = StateCopy.encodeState(net, adam);
+        String[] refused = {
+            message(collector, 0, report(6, 0, 1, figures(1), state)), // an earlier job's
+            message(collector, 1, report(7, 0, 1, figures(1), state)), // partition 0's report on partition 1's connection
+            message(collector, 0, report(7, 0, 0, figures(1), state)), // an epoch before the job's
+            message(collector, 0, report(7, 0, 4, figures(1), state)), // an epoch after the job's
+            message(collector, 1, report(7, 1, 1, figures(1), state)), // state from a partition other than 0
+            message(collector, 0, report(7, 0, 1, figures(1), new byte[0])), // partition 0 without the state
+            message(collector, 0, report(7, 0, 1, null, state)), // no validation figures in a job that validates
+            message(collector, 0, report(7, 0, 1, new Evaluation(1, 1, 1, new long[2][2]), state)), // another class count
+        };
+        for (String m : refused) {
+            assertTrue(m != null && !m.isEmpty(), String.join("\n", refused));
+        }
+        byte[] truncated = java.util.Arrays.copyOf(report(7, 0, 1, figures(1), state).encode(), 200);
+        assertThrows(IOException.class, () -> collector.accept(0, truncated));
+        assertThrows(IllegalArgumentException.class, () -> new EpochReport.Expected(1, 2, 0, 1, true, 5000, lengths));
+    }
+
+    private static String message(EpochReport.Collector collector, int partition, EpochReport r) {
+        try {
+            collector.accept(partition, r.encode());
+            return null;
+        } catch (IOException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Test
+    void reportsTravelThroughTheRendezvousOnlyWithTheRunsSecret() throws Exception {
+        for (boolean encrypt : new boolean[] {false, true}) {
+            byte[] secret = Handshake.newSecret();
+            EpochReport.Collector collector = new EpochReport.Collector();
+            collector.expect(new EpochReport.Expected(3, 2, 0, 2, false, 3, lengths));
+            try (Rendezvous r = new Rendezvous(HOST, 2, secret, encrypt, new StateCopy.Latest(), collector)) {
+                byte[] p1 = report(3, 1, 0, null, new byte[0]).encode();
+                IOException stranger = assertThrows(IOException.class,
+                        () -> Rendezvous.sendReport(r.address(), Handshake.newSecret(), encrypt, 1, p1));
+                assertTrue(stranger.getMessage().contains("did not complete the run-secret handshake"), stranger.getMessage());
+                assertThrows(IOException.class, () -> Rendezvous.sendReport(r.address(), secret, encrypt, 2, p1), "no partition 2");
+                try (Socket s = open(r.address())) { // proves the secret, then announces 2^31-1 bytes
+                    Handshake.connect(s, secret, "rendezvous", (1L << 62) | 1);
+                    new DataOutputStream(s.getOutputStream()).writeInt(Integer.MAX_VALUE);
+                    assertEquals(-1, s.getInputStream().read(), "the rendezvous closes the connection");
+                }
+                Rendezvous.sendReport(r.address(), secret, encrypt, 1, p1);
+                Rendezvous.sendReport(r.address(), secret, encrypt, 0,
+                        report(3, 0, 0, null, StateCopy.encodeState(net, adam)).encode());
+                EpochReport[] epoch = collector.poll(5000);
+                assertEquals(0, epoch[0].epoch());
+                assertNull(epoch[1].validation());
+            }
+        }
+    }
+
+    private static Socket open(String address) throws IOException {
+        int colon = address.lastIndexOf(':');
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 5000);
+        s.setSoTimeout(5000);
+        return s;
+    }
+}
