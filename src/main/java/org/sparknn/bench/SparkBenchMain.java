@@ -146,19 +146,30 @@ public final class SparkBenchMain {
                 + "the first not timed%n", job.model().paramCount(), config.get(TrainConfig.BATCH_SIZE));
         int rounds = 3;
         double[] ratios = new double[rounds];
+        double[] ceilings = new double[rounds];
         StepTimings last = null;
         for (int round = 0; round < rounds; round++) {
             double reference = afterWarmUp(ReferenceTrainer.fit(Network.create(job.model(), seed), train, null, config,
                     TrainingListener.silent()).history(), train.size());
+            double apart = twoThreadsApart(job.model(), train, config);
             StepTimings ar = timings(sc, train, job.model(), config);
             double allReduce = config.get(TrainConfig.BATCH_SIZE) / (ar.stepMs() / 1e3);
             ratios[round] = allReduce / reference;
-            System.out.printf(Locale.ROOT, "bundled model, round %d: single-thread reference %,.0f samples/s; P=2 all-reduce on %s "
-                    + "%,.0f samples/s = %.2f x; %s%n", round + 1, reference, master, allReduce, ratios[round], ar);
+            ceilings[round] = apart / reference;
+            System.out.printf(Locale.ROOT, "bundled model, round %d: single-thread reference %,.0f samples/s; two threads training "
+                    + "apart at local batch %d, no exchange, %,.0f samples/s together = %.2f x; P=2 all-reduce on %s "
+                    + "%,.0f samples/s = %.2f x; %s%n", round + 1, reference, config.get(TrainConfig.BATCH_SIZE) / 2, apart,
+                    ceilings[round], master, allReduce, ratios[round], ar);
             last = ar;
         }
         double[] sorted = ratios.clone();
         Arrays.sort(sorted);
+        double[] sortedCeilings = ceilings.clone();
+        Arrays.sort(sortedCeilings);
+        System.out.printf(Locale.ROOT, "bundled model: two threads training apart (what P=2 could reach on this machine with a "
+                + "free exchange and no waiting) = %.2f x the single-thread reference (median of %d rounds: %s)%n",
+                sortedCeilings[rounds / 2], rounds,
+                Arrays.toString(Arrays.stream(ceilings).map(r -> Math.round(r * 100) / 100.0).toArray()));
         System.out.printf(Locale.ROOT, "bundled model: P=2 all-reduce = %.2f x the single-thread reference (median of %d rounds: %s); "
                 + "waiting after backward %.2f ms per step (last round)%n", sorted[rounds / 2], rounds,
                 Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()), last.exchangeMs());
@@ -167,6 +178,28 @@ public final class SparkBenchMain {
             System.out.printf(Locale.ROOT, "bundled model: the exchange itself, the shared sum of its gradient between two threads "
                     + "(barriers included, no straggler): %.2f ms per step; the rest of the wait is the other task%n",
                     1e3 * org.sparknn.spark.ExchangeProbe.sharedSumSeconds(2, floats));
+        }
+    }
+
+    /**
+     * Samples per second of two single-thread reference trainers running at once, each at half
+     * the global batch on its own copy of the model, with no exchange between them: the compute
+     * two workers can do on this machine, the ceiling of P = 2 here.
+     */
+    private static double twoThreadsApart(ModelSpec spec, Dataset train, TrainConfig config) {
+        TrainConfig half = config.with(TrainConfig.BATCH_SIZE, config.get(TrainConfig.BATCH_SIZE) / 2).with(TrainConfig.WORKERS, 1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            List<java.util.concurrent.Future<Double>> both = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                both.add(pool.submit(() -> afterWarmUp(ReferenceTrainer.fit(Network.create(spec, config.get(TrainConfig.SEED)),
+                        train, null, half, TrainingListener.silent()).history(), train.size())));
+            }
+            return both.get(0).get() + both.get(1).get();
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("the two-thread run failed", e);
+        } finally {
+            pool.shutdownNow();
         }
     }
 
