@@ -97,6 +97,10 @@ public final class SparkBenchMain {
             // the reference again, right before: this machine's speed drifts over a run
             double near = afterWarmUp(ReferenceTrainer.fit(Network.create(spec, seed), train, null, config, TrainingListener.silent())
                     .history(), train.size());
+            double apart = twoThreadsApart(spec, train, config);
+            System.out.printf(Locale.ROOT, "two threads training apart at local batch %d, no exchange: %,.0f samples/s together, "
+                    + "efficiency %.2f against the reference right before (what P=2 could reach on this machine with a free exchange "
+                    + "and no waiting)%n", BATCH / 2, apart, apart / (2 * near));
             StepTimings ar = timings(sc, train, spec, config.with(TrainConfig.WORKERS, 2)
                     .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE));
             double allReduce = BATCH / (ar.stepMs() / 1e3);
