@@ -51,7 +51,9 @@ import java.util.TreeMap;
  *
  * where overlap = 0.5: buckets travel during backward, about two thirds of a step's compute, and
  * the first bucket is final only after the top layers. The run prints measured and predicted
- * step times for P = 1, 2 on local[2] (and P = 2 with two executor JVMs with --local-cluster),
+ * step times for P = 1, 2 on local[2] (and P = 2 with two executor JVMs with --local-cluster,
+ * whose links take the loopback bandwidth measured with both directions streaming at once: the
+ * chain's way up and way down share the machine's cores there),
  * then predictions for P = 4..64 on networks of 10 and 25 Gbit/s with 50-100 us latency, where
  * each worker has a core of this machine to itself (bandwidth is also limited by the CPU cost
  * per byte of a socket link, measured on loopback).
@@ -146,10 +148,11 @@ public final class ScalingBenchMain {
         Dataset train = IdxReader.readDir(Path.of("data/mnist"), "train");
         ExchangeProbe.LinkFigures inJvm = ExchangeProbe.inJvm();
         ExchangeProbe.LinkFigures loopback = ExchangeProbe.loopback();
-        System.out.printf(Locale.ROOT, "links: in one JVM latency %.1f us, %.2f GB/s; loopback socket latency %.1f us, %.2f GB/s "
-                        + "(buckets of %d floats, added at the receiver)%n",
+        ExchangeProbe.LinkFigures loopbackBothWays = ExchangeProbe.loopbackBothWays();
+        System.out.printf(Locale.ROOT, "links: in one JVM latency %.1f us, %.2f GB/s; loopback socket latency %.1f us, %.2f GB/s one way, "
+                        + "%.2f GB/s each way when both stream at once (buckets of %d floats, added at the receiver)%n",
                 inJvm.latencySeconds() * 1e6, inJvm.bytesPerSecond() / 1e9, loopback.latencySeconds() * 1e6,
-                loopback.bytesPerSecond() / 1e9, ExchangeProbe.bucketFloats());
+                loopback.bytesPerSecond() / 1e9, loopbackBothWays.bytesPerSecond() / 1e9, ExchangeProbe.bucketFloats());
 
         JobConfig job = JobConfig.load(Path.of("conf/mnist-mlp.conf"), List.of());
         ModelSpec big = ModelSpec.mlp(784, new MlpShape(new int[] {1024, 1024}, MlpShape.Activation.RELU, 0.2, true,
@@ -192,7 +195,9 @@ public final class ScalingBenchMain {
             JavaSparkContext csc = JavaSparkContext.fromSparkContext(cluster.sparkContext());
             try {
                 for (Model m : models) {
-                    compare(m, 2, "local-cluster (2 executor JVMs, loopback sockets)", measuredStep(csc, train, m, 2), loopback);
+                    // the way up and the way down share this machine's cores: the both-ways bandwidth
+                    compare(m, 2, "local-cluster (2 executor JVMs, loopback sockets)", measuredStep(csc, train, m, 2),
+                            loopbackBothWays);
                 }
             } finally {
                 cluster.stop();

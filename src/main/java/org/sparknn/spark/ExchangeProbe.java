@@ -125,11 +125,24 @@ public final class ExchangeProbe {
         String key = "probe-" + System.nanoTime();
         try (Link lower = Link.Local.end(key, true, 30_000, "probe above");
              Link upper = Link.Local.end(key, false, 30_000, "probe below")) {
-            return measure(lower, upper);
+            return measure(lower, upper, false);
         }
     }
 
     public static LinkFigures loopback() {
+        return loopback(false);
+    }
+
+    /**
+     * Loopback with buckets streaming both ways at once, as the chain's way up and way down do
+     * between two executor JVMs: on one machine both directions' copies share its cores, so each
+     * direction gets less than a stream alone. Bandwidth is per direction.
+     */
+    public static LinkFigures loopbackBothWays() {
+        return loopback(true);
+    }
+
+    private static LinkFigures loopback(boolean bothWays) {
         byte[] secret = Handshake.newSecret();
         try (ServerSocket server = new ServerSocket()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
@@ -153,14 +166,14 @@ public final class ExchangeProbe {
             s.setSoTimeout(30_000);
             try (Link lower = new SocketLink(s, Handshake.connect(s, secret, "peer", 1L << 32), false, true, "probe above", 30_000);
                  Link upper = accepted.join()) {
-                return measure(lower, upper);
+                return measure(lower, upper, bothWays);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static LinkFigures measure(Link lower, Link upper) {
+    private static LinkFigures measure(Link lower, Link upper, boolean bothWays) {
         try {
             int rounds = 2000;
             CompletableFuture<Void> echo = CompletableFuture.runAsync(() -> {
@@ -188,31 +201,53 @@ public final class ExchangeProbe {
             float[] gradient = new float[n];
             double best = Double.MAX_VALUE;
             for (int trial = 0; trial < 5; trial++) {
-                CompletableFuture<Void> receiver = CompletableFuture.runAsync(() -> {
-                    try {
-                        for (int b = 0; b < buckets; b++) {
-                            float[] buf = upper.receiveFloats(n);
-                            for (int i = 0; i < n; i++) {
-                                buf[i] += gradient[i];
-                            }
-                            Link.Buffers.give(buf);
-                        }
-                        upper.sendBytes(new byte[4]);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
+                CompletableFuture<Void> up = receiveAndAdd(upper, n, buckets, gradient);
+                CompletableFuture<Void> down = bothWays ? receiveAndAdd(lower, n, buckets, gradient)
+                        : CompletableFuture.completedFuture(null);
                 long t0 = System.nanoTime();
-                for (int b = 0; b < buckets; b++) {
-                    lower.sendFloats(Link.Buffers.take(n), n);
-                }
-                lower.receiveBytes(4, 4);
-                receiver.join();
+                CompletableFuture<Void> sendingDown = bothWays ? CompletableFuture.runAsync(() -> send(upper, n, buckets))
+                        : CompletableFuture.completedFuture(null);
+                send(lower, n, buckets);
+                sendingDown.join();
+                up.join();
+                down.join();
                 best = Math.min(best, (System.nanoTime() - t0) / 1e9);
             }
             return new LinkFigures(latency, 4.0 * n * buckets / best);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static void send(Link link, int n, int buckets) {
+        try {
+            for (int b = 0; b < buckets; b++) {
+                link.sendFloats(Link.Buffers.take(n), n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A receiver thread that adds each bucket to {@code gradient}, as a task of the chain does. */
+    private static CompletableFuture<Void> receiveAndAdd(Link link, int n, int buckets, float[] gradient) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread receiver = new Thread(() -> {
+            try {
+                for (int b = 0; b < buckets; b++) {
+                    float[] buf = link.receiveFloats(n);
+                    for (int i = 0; i < n; i++) {
+                        buf[i] += gradient[i];
+                    }
+                    Link.Buffers.give(buf);
+                }
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        }, "sparknn-probe-receiver");
+        receiver.setDaemon(true);
+        receiver.start();
+        return done;
     }
 }
