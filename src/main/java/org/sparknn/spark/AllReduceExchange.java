@@ -18,9 +18,7 @@ import java.util.concurrent.ExecutionException;
  * {@link Worker#allReduceEpochs}) and apply the same global step, so the weights are bit for bit
  * those of the {@link DriverExchange}. After each epoch they evaluate their validation shards and
  * send the driver an {@link EpochReport}, partition 0 with the state; the driver reports,
- * checkpoints and takes the model from it while the tasks go on. When the validation data are
- * not split like the training data, the tasks cannot read them side by side, and each epoch is a
- * job of its own with the validation job between.
+ * checkpoints and takes the model from it while the tasks go on.
  */
 final class AllReduceExchange implements Exchange {
     private final TrainingRun run;
@@ -45,9 +43,7 @@ final class AllReduceExchange implements Exchange {
 
     @Override
     public void trainEpochs(int from, int to, long firstStep, EpochTracker tracker, Shards validation, EpochEnd end) {
-        if (validation != null && validation.partitions() != run.train.partitions()) {
-            Exchange.super.trainEpochs(from, to, firstStep, tracker, validation, end);
-        } else if (from < to) {
+        if (from < to) {
             trainJob(from, to, firstStep, tracker, validation, end);
         }
     }
@@ -70,6 +66,7 @@ final class AllReduceExchange implements Exchange {
         copies.expect(StateCopy.Expected.of(from, to, steps, run.net, run.globalStep.updater().optimizer()));
         int[] stateLengths = StateCopy.stateLengths(run.net, run.globalStep.updater().optimizer());
         int classes = org.sparknn.train.Evaluator.confusionClasses(run.net);
+        List<CachedShard> validationShards = validation == null ? null : validation.handles();
         int attempts = taskAttempts();
         int next = from;
         for (int attempt = 1; ; attempt++) {
@@ -79,13 +76,14 @@ final class AllReduceExchange implements Exchange {
             long shipped = System.nanoTime() - t0;
             Broadcast<Tasks.ModelPayload> model = run.sc.broadcast(start);
             int job = generation++;
-            reports.expect(new EpochReport.Expected(job, run.plan.shards(), next, to, validation != null, classes, stateLengths));
+            reports.expect(new EpochReport.Expected(job, run.plan.shards(), next, to,
+                    validationShards == null ? 0 : validationShards.size(), classes, stateLengths));
             Tasks.Epoch task = new Tasks.Epoch(run.tasks, next, to, firstStep + (next - from) * steps,
                     copy == null ? 0 : copy.stepsDone(), copy == null ? Tasks.EpochSums.NONE : copy.sums(), rendezvous.address(),
-                    secret, job, encrypt, validation != null);
+                    secret, job, encrypt, validationShards);
             run.sc.setJobDescription(String.format(Locale.ROOT, "sparknn train epochs %d-%d of %d (%d steps each, all-reduce)",
                     next + 1, to, run.epochs(), steps));
-            JavaFutureAction<List<Integer>> running = submit(task, model, validation);
+            JavaFutureAction<List<Integer>> running = submit(task, model);
             long epochStart = t0;
             try {
                 while (next < to) {
@@ -132,31 +130,15 @@ final class AllReduceExchange implements Exchange {
         }
     }
 
-    /** The job's barrier stage over the training shards, with the validation shards beside them when the job validates. */
-    private JavaFutureAction<List<Integer>> submit(Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model, Shards validation) {
+    /** The job's barrier stage over the training shards (the tasks read validation shards by their handles). */
+    private JavaFutureAction<List<Integer>> submit(Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
         scala.reflect.ClassTag<Integer> tag = scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
-        org.apache.spark.rdd.RDD<Integer> stage;
-        if (validation == null) {
-            @SuppressWarnings("unchecked")
-            scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Integer>> f =
-                    (scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Integer>> & java.io.Serializable)
-                            it -> scala.jdk.javaapi.CollectionConverters.asScala(
-                            List.of(Worker.allReduceEpochs(it.next(), null, task, model)).iterator());
-            stage = run.train.shards().rdd().barrier().mapPartitions(f, false, tag);
-        } else {
-            JavaRDD<scala.Tuple2<CachedShard, CachedShard>> paired = run.train.shards().zipPartitions(validation.shards(),
-                    (a, b) -> List.of(new scala.Tuple2<>(a.next(), b.next())).iterator());
-            @SuppressWarnings("unchecked")
-            scala.Function1<scala.collection.Iterator<scala.Tuple2<CachedShard, CachedShard>>, scala.collection.Iterator<Integer>> f =
-                    (scala.Function1<scala.collection.Iterator<scala.Tuple2<CachedShard, CachedShard>>,
-                            scala.collection.Iterator<Integer>> & java.io.Serializable) it -> {
-                        scala.Tuple2<CachedShard, CachedShard> both = it.next();
-                        return scala.jdk.javaapi.CollectionConverters.asScala(
-                                List.of(Worker.allReduceEpochs(both._1(), both._2(), task, model)).iterator());
-                    };
-            stage = paired.rdd().barrier().mapPartitions(f, false, tag);
-        }
-        return JavaRDD.fromRDD(stage, tag).collectAsync();
+        @SuppressWarnings("unchecked")
+        scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Integer>> f =
+                (scala.Function1<scala.collection.Iterator<CachedShard>, scala.collection.Iterator<Integer>> & java.io.Serializable)
+                        it -> scala.jdk.javaapi.CollectionConverters.asScala(
+                        List.of(Worker.allReduceEpochs(it.next(), task, model)).iterator());
+        return JavaRDD.fromRDD(run.train.shards().rdd().barrier().mapPartitions(f, false, tag), tag).collectAsync();
     }
 
     /**
@@ -184,7 +166,6 @@ final class AllReduceExchange implements Exchange {
         long slowestCompute = 0;
         long slowestExchange = 0;
         long slowestValidation = 0;
-        List<Evaluation> validation = new ArrayList<>();
         for (EpochReport r : done) {
             slowestCompute = Math.max(slowestCompute, r.computeNanos());
             slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
@@ -193,9 +174,11 @@ final class AllReduceExchange implements Exchange {
             timings.exchangeOverlappedNanos += r.overlappedNanos();
             timings.taskComputeNanos += r.computeNanos();
             timings.taskSteps += run.plan.stepsPerEpoch();
-            if (r.validation() != null) {
-                validation.add(r.validation());
-            }
+        }
+        // shard q's figures came from partition q mod P, as its (q / P)-th: merged in shard order, as a validation job would
+        List<Evaluation> validation = new ArrayList<>();
+        for (int q = 0; first.validation() != null && q < validationShardCount(done); q++) {
+            validation.add(done[q % done.length].validation().get(q / done.length));
         }
         timings.slowestComputeNanos += slowestCompute;
         timings.exchangeNanos += slowestExchange;
@@ -203,6 +186,14 @@ final class AllReduceExchange implements Exchange {
         timings.shipNanos += shipNanos;
         timings.jobNanos += jobNanos - slowestValidation;
         end.done(epoch, validation.isEmpty() ? null : Evaluation.merge(validation), slowestValidation / 1e9);
+    }
+
+    private static int validationShardCount(EpochReport[] done) {
+        int n = 0;
+        for (EpochReport r : done) {
+            n += r.validation().size();
+        }
+        return n;
     }
 
     /** How many times Spark tries a task on this master (local[N] once, local[N,F] F times, else spark.task.maxFailures). */

@@ -13,31 +13,36 @@ import java.util.concurrent.TimeUnit;
 /**
  * What every task of an all-reduce job sends the driver at the end of each epoch, so that one
  * barrier job can train many epochs: the epoch's global sums (the same on every task), the task's
- * own timings, its part of the validation figures (when the job validates), and from partition 0
+ * own timings, the figures of its validation shards (when the job validates: task p evaluates
+ * shards p, p + P, ..., so the driver merges them in shard order), and from partition 0
  * the state after the epoch (weights, BN state, optimizer state, as {@link StateCopy} encodes it),
  * which the driver reports, checkpoints and resumes from while the tasks go on.
  *
  * @param generation the barrier job that sent it (a stale attempt's reports are refused)
+ * @param validation the figures of validation shards p, p + P, ... in that order; null when the job does not validate
  * @param state partition 0: {@link StateCopy#encodeState} bytes; other partitions: empty
  */
 record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sums, double learningRate,
                    long computeNanos, long exchangeNanos, long busyNanos, long overlappedNanos, long validationNanos,
-                   Evaluation validation, byte[] state) {
+                   java.util.List<Evaluation> validation, byte[] state) {
 
     private static final int MAX_CLASSES_ON_THE_WIRE = 1 << 12;
 
     byte[] encode() {
-        int classes = validation == null ? 0 : validation.confusion().length;
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(HEADER + (validation == null ? 0 : 28 + 8 * classes * classes)
-                + 4 + state.length);
+        int figures = 0;
+        for (Evaluation e : validation == null ? java.util.List.<Evaluation>of() : validation) {
+            figures += evaluationBytes(e.confusion().length);
+        }
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(HEADER + 4 + figures + 4 + state.length);
         out.putInt(generation).putInt(partition).putInt(epoch);
         out.putDouble(sums.lossSum()).putDouble(sums.penaltySum()).putLong(sums.count()).putLong(sums.correct());
         out.putDouble(learningRate);
         out.putLong(computeNanos).putLong(exchangeNanos).putLong(busyNanos).putLong(overlappedNanos).putLong(validationNanos);
         out.put((byte) (validation == null ? 0 : 1));
-        if (validation != null) {
-            out.putLong(validation.count()).putDouble(validation.lossSum()).putLong(validation.correct()).putInt(classes);
-            for (long[] row : validation.confusion()) {
+        out.putInt(validation == null ? 0 : validation.size());
+        for (Evaluation e : validation == null ? java.util.List.<Evaluation>of() : validation) {
+            out.putLong(e.count()).putDouble(e.lossSum()).putLong(e.correct()).putInt(e.confusion().length);
+            for (long[] row : e.confusion()) {
                 for (long v : row) {
                     out.putLong(v);
                 }
@@ -50,8 +55,15 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
     /** The fixed part: three ints, the sums, the learning rate, five timings and the validation flag. */
     private static final int HEADER = 3 * 4 + 4 * 8 + 8 + 5 * 8 + 1;
 
-    /** What the driver accepts from the tasks of the job under way. */
-    record Expected(int generation, int partitions, int fromEpoch, int toEpoch, boolean validates, int classes,
+    private static int evaluationBytes(int classes) {
+        return 8 + 8 + 8 + 4 + 8 * classes * classes;
+    }
+
+    /**
+     * What the driver accepts from the tasks of the job under way; {@code validationShards} is the
+     * number of validation shards the tasks evaluate (0: the job does not validate).
+     */
+    record Expected(int generation, int partitions, int fromEpoch, int toEpoch, int validationShards, int classes,
                     int[] stateLengths) {
         Expected {
             if (classes > MAX_CLASSES_ON_THE_WIRE) {
@@ -60,9 +72,14 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
             }
         }
 
-        /** The largest valid report (partition 0's, with the state). */
+        /** How many validation shards partition p evaluates: p, p + P, ... below their number. */
+        int shardsOf(int partition) {
+            return validationShards > partition ? (validationShards - 1 - partition) / partitions + 1 : 0;
+        }
+
+        /** The largest valid report (partition 0's, with the state and the most validation shards). */
         int maxBytes() {
-            return HEADER + 28 + 8 * classes * classes + 4 + StateCopy.stateBytes(stateLengths);
+            return Math.toIntExact(HEADER + 4 + (long) shardsOf(0) * evaluationBytes(classes) + 4 + StateCopy.stateBytes(stateLengths));
         }
     }
 
@@ -86,13 +103,16 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
         for (int i = 0; i < t.length; i++) {
             t[i] = in.readLong();
         }
-        Evaluation validation = null;
         boolean validates = in.readBoolean();
-        if (validates != expected.validates()) {
-            throw new IOException("an epoch report " + (validates ? "with" : "without") + " validation figures; the job "
-                    + (expected.validates() ? "validates" : "does not validate"));
+        int shards = in.readInt();
+        boolean expectsValidation = expected.validationShards() > 0;
+        if (validates != expectsValidation || shards != (validates ? expected.shardsOf(partition) : 0)) {
+            throw new IOException("an epoch report of partition " + partition + " with " + (validates ? shards : "no")
+                    + " validation figures; the job " + (expectsValidation ? "has it evaluate " + expected.shardsOf(partition)
+                    + " of " + expected.validationShards() + " validation shards" : "does not validate"));
         }
-        if (validates) {
+        java.util.List<Evaluation> validation = validates ? new java.util.ArrayList<>() : null;
+        for (int k = 0; k < shards; k++) {
             long count = in.readLong();
             double lossSum = in.readDouble();
             long correct = in.readLong();
@@ -107,7 +127,7 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
                     row[j] = in.readLong();
                 }
             }
-            validation = new Evaluation(count, lossSum, correct, confusion);
+            validation.add(new Evaluation(count, lossSum, correct, confusion));
         }
         int stateLength = in.readInt();
         int wanted = partition == 0 ? StateCopy.stateBytes(expected.stateLengths()) : 0;

@@ -41,7 +41,12 @@ final class ShardRDD extends RDD<CachedShard> {
 
     @Override
     public Iterator<CachedShard> compute(Partition split, TaskContext context) {
-        return CollectionConverters.asScala(List.of(new CachedShard(blocksRddId, identity, layout, split.index())).iterator());
+        return CollectionConverters.asScala(List.of(handle(split.index())).iterator());
+    }
+
+    /** Shard {@code shard} as a task reads it. */
+    CachedShard handle(int shard) {
+        return new CachedShard(blocksRddId, identity, layout, shard);
     }
 
     @Override

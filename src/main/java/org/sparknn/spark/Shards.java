@@ -54,6 +54,18 @@ public final class Shards {
         return JavaRDD.fromRDD(shards, scala.reflect.ClassTag$.MODULE$.apply(CachedShard.class));
     }
 
+    /**
+     * What a task of another job needs to read these shards' blocks on demand, one per shard in
+     * order (the all-reduce's tasks evaluate validation shards this way, wherever those are).
+     */
+    List<CachedShard> handles() {
+        List<CachedShard> all = new java.util.ArrayList<>();
+        for (int p = 0; p < layout.partitions(); p++) {
+            all.add(shards.handle(p));
+        }
+        return all;
+    }
+
     /** The cached blocks, one per partition, shard by shard. */
     public JavaRDD<ShardBlock> blocks() {
         return blocks;

@@ -29,11 +29,11 @@ final class Tasks {
      * every connection between them proves, {@code generation} numbers the barrier jobs of the run
      * (a job run again is a new one), and {@code encrypt} says whether the tasks encrypt what they
      * exchange. A job run again from a {@link StateCopy} starts its first epoch after its
-     * {@code stepsDone} steps with the copy's sums. {@code validate}: the tasks evaluate their
-     * validation shards after each epoch.
+     * {@code stepsDone} steps with the copy's sums. {@code validation}: the validation shards
+     * (null for none), which the tasks evaluate after each epoch, task p the shards p, p + P, ...
      */
     record Epoch(Run run, int epoch, int toEpoch, long firstStep, long stepsDone, EpochSums sums, String rendezvous,
-                 byte[] secret, int generation, boolean encrypt, boolean validate) implements Serializable {
+                 byte[] secret, int generation, boolean encrypt, List<CachedShard> validation) implements Serializable {
     }
 
     /** An all-reduce epoch's global sums over the steps done so far. */

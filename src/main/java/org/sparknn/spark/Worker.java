@@ -207,11 +207,12 @@ final class Worker {
      * Epochs of synchronous steps inside one barrier stage. Every step: local gradient sum, an
      * all-reduce of the gradient together with every partition's figures and BN statistics, then
      * the same global step on every task (so all hold the same weights, bit for bit, and the same
-     * as the driver exchange would compute). After each epoch the task evaluates its validation
-     * shard (when the job validates) and sends the driver its {@link EpochReport}, partition 0
-     * with the state after the epoch; then it goes on with the next epoch. Returns the partition.
+     * as the driver exchange would compute). After each epoch the task evaluates validation shards
+     * p, p + P, ... (when the job validates; their blocks are read wherever they are) and sends
+     * the driver its {@link EpochReport}, partition 0 with the state after the epoch; then it goes
+     * on with the next epoch. Returns the partition.
      */
-    static int allReduceEpochs(CachedShard block, CachedShard validation, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
+    static int allReduceEpochs(CachedShard block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
         int p = block.shard();
         State st = state(task.run(), block, "allreduce");
         GlobalStep update = st.replicatedStep();
@@ -241,8 +242,11 @@ final class Worker {
             for (int epoch = task.epoch(); epoch < task.toEpoch(); epoch++) {
                 EpochSteps done = epochSteps(block, task, st, peers, context, epoch, firstStep, stepsDone, sums);
                 long v0 = System.nanoTime();
-                Evaluation figures = validation == null ? null : evaluate(validation, task.run(), st.net);
-                long validationNanos = validation == null ? 0 : System.nanoTime() - v0;
+                List<Evaluation> figures = task.validation() == null ? null : new ArrayList<>();
+                for (int q = p; figures != null && q < task.validation().size(); q += partitions) {
+                    figures.add(evaluate(task.validation().get(q), task.run(), st.net));
+                }
+                long validationNanos = System.nanoTime() - v0;
                 byte[] state = p == 0 ? StateCopy.encodeState(st.net, optimizer) : new byte[0];
                 EpochReport report = new EpochReport(task.generation(), p, epoch, done.sums, update.lastLearningRate(),
                         done.computeNanos, done.exchangeNanos, peers.busyNanos() - done.busyBefore,

@@ -123,7 +123,7 @@ class DistributedTrainingTest {
                 .with("bnPopulation", "running");
         Validated driver = fitValidated(data, validation, 2, 2, config.with("exchange", "driver"));
         Validated allReduce = fitValidated(data, validation, 2, 2, config.with("exchange", "allreduce"));
-        // validation split otherwise than the training data: a job per epoch, the validation job between
+        // validation split in 3 shards for 2 workers: partition 0 evaluates shards 0 and 2, partition 1 shard 1
         Validated apart = fitValidated(data, validation, 2, 3, config.with("exchange", "allreduce"));
         for (Validated v : List.of(allReduce, apart)) {
             assertArrayEquals(driver.net().store().values(), v.net().store().values(), 0f);
@@ -142,12 +142,11 @@ class DistributedTrainingTest {
             assertEquals(driver.result().finalValidation().correct(), v.result().finalValidation().correct());
             assertArrayEquals(driver.result().finalValidation().confusion()[3], v.result().finalValidation().confusion()[3]);
         }
-        assertEquals(List.of("sparknn train epochs 1-3 of 3 (12 steps each, all-reduce)"),
-                allReduce.jobs().stream().filter(j -> j.startsWith("sparknn train")).toList(), allReduce.jobs().toString());
-        assertTrue(allReduce.jobs().stream().noneMatch(j -> j.contains("validation")), allReduce.jobs().toString());
-        assertEquals(3, apart.jobs().stream().filter(j -> j.startsWith("sparknn train epochs")).count(), apart.jobs().toString());
-        assertEquals(3, apart.jobs().stream().filter(j -> j.startsWith("sparknn validation after epoch")).count(),
-                apart.jobs().toString());
+        for (Validated v : List.of(allReduce, apart)) {
+            assertEquals(List.of("sparknn train epochs 1-3 of 3 (12 steps each, all-reduce)"),
+                    v.jobs().stream().filter(j -> j.startsWith("sparknn train")).toList(), v.jobs().toString());
+            assertTrue(v.jobs().stream().noneMatch(j -> j.contains("validation")), v.jobs().toString());
+        }
 
         // A task fails in the second epoch: the rerun starts from the driver's model after the
         // first, whose figures are reported once; everything ends as without the failure.

@@ -14,6 +14,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,28 +34,34 @@ class EpochReportTest {
     private final int[] lengths = StateCopy.stateLengths(net, adam);
     private final Tasks.EpochSums sums = new Tasks.EpochSums(2.5, 0.25, 300, 270);
 
-    private EpochReport report(int generation, int partition, int epoch, Evaluation validation, byte[] state) {
+    private EpochReport report(int generation, int partition, int epoch, List<Evaluation> validation, byte[] state) {
         return new EpochReport(generation, partition, epoch, sums, 0.01, 11, 22, 33, 44, 55, validation, state);
     }
 
-    private static Evaluation figures(long correct) {
+    private static Evaluation figure(long correct) {
         return new Evaluation(50, 12.5, correct, new long[][] {{correct, 1, 0}, {2, 0, 0}, {0, 0, 50 - correct - 3}});
+    }
+
+    /** The figures of a task's validation shards, one per shard. */
+    private static List<Evaluation> figures(long... correct) {
+        return java.util.Arrays.stream(correct).mapToObj(EpochReportTest::figure).toList();
     }
 
     @Test
     void reportsRoundTripAndAnEpochIsHandedOutOnlyWhenEveryPartitionSentIt() throws Exception {
         EpochReport.Collector collector = new EpochReport.Collector();
-        collector.expect(new EpochReport.Expected(7, 2, 1, 4, true, 3, lengths));
+        // three validation shards on two partitions: partition 0 evaluates shards 0 and 2, partition 1 shard 1
+        collector.expect(new EpochReport.Expected(7, 2, 1, 4, 3, 3, lengths));
         collector.accept(1, report(7, 1, 1, figures(30), new byte[0]).encode());
         assertNull(collector.poll(0), "partition 0 has not reported epoch 2");
-        collector.accept(0, report(7, 0, 1, figures(40), StateCopy.encodeState(net, adam)).encode());
+        collector.accept(0, report(7, 0, 1, figures(40, 41), StateCopy.encodeState(net, adam)).encode());
         EpochReport[] epoch = collector.poll(0);
         assertEquals(0, epoch[0].partition());
         assertEquals(1, epoch[1].partition());
         assertEquals(sums, epoch[0].sums());
         assertEquals(55, epoch[1].validationNanos());
-        assertEquals(40, epoch[0].validation().correct());
-        assertArrayEquals(new long[] {2, 0, 0}, epoch[1].validation().confusion()[1]);
+        assertEquals(List.of(40L, 41L), epoch[0].validation().stream().map(Evaluation::correct).toList());
+        assertArrayEquals(new long[] {2, 0, 0}, epoch[1].validation().get(0).confusion()[1]);
         Network copy = Network.create(net.spec(), 2);
         StateCopy.decodeState(epoch[0].state(), 0, lengths, "state").loadInto(copy);
         assertArrayEquals(net.store().values(), copy.store().values(), 0f);
@@ -68,24 +75,25 @@ class EpochReportTest {
     void reportsThatDoNotFitTheJobAreRefused() {
         EpochReport.Collector collector = new EpochReport.Collector();
         assertThrows(IOException.class, () -> collector.accept(0, report(7, 0, 1, null, new byte[0]).encode()), "no job under way");
-        collector.expect(new EpochReport.Expected(7, 2, 1, 4, true, 3, lengths));
+        collector.expect(new EpochReport.Expected(7, 2, 1, 4, 3, 3, lengths));
         byte[] state = StateCopy.encodeState(net, adam);
         String[] refused = {
-            message(collector, 0, report(6, 0, 1, figures(1), state)), // an earlier job's
+            message(collector, 0, report(6, 0, 1, figures(1, 2), state)), // an earlier job's
             message(collector, 1, report(7, 0, 1, figures(1), state)), // partition 0's report on partition 1's connection
-            message(collector, 0, report(7, 0, 0, figures(1), state)), // an epoch before the job's
-            message(collector, 0, report(7, 0, 4, figures(1), state)), // an epoch after the job's
+            message(collector, 0, report(7, 0, 0, figures(1, 2), state)), // an epoch before the job's
+            message(collector, 0, report(7, 0, 4, figures(1, 2), state)), // an epoch after the job's
             message(collector, 1, report(7, 1, 1, figures(1), state)), // state from a partition other than 0
-            message(collector, 0, report(7, 0, 1, figures(1), new byte[0])), // partition 0 without the state
+            message(collector, 0, report(7, 0, 1, figures(1, 2), new byte[0])), // partition 0 without the state
             message(collector, 0, report(7, 0, 1, null, state)), // no validation figures in a job that validates
-            message(collector, 0, report(7, 0, 1, new Evaluation(1, 1, 1, new long[2][2]), state)), // another class count
+            message(collector, 0, report(7, 0, 1, figures(1), state)), // one shard's figures where partition 0 has two
+            message(collector, 0, report(7, 0, 1, List.of(figure(1), new Evaluation(1, 1, 1, new long[2][2])), state)), // another class count
         };
         for (String m : refused) {
             assertTrue(m != null && !m.isEmpty(), String.join("\n", refused));
         }
-        byte[] truncated = java.util.Arrays.copyOf(report(7, 0, 1, figures(1), state).encode(), 200);
+        byte[] truncated = java.util.Arrays.copyOf(report(7, 0, 1, figures(1, 2), state).encode(), 200);
         assertThrows(IOException.class, () -> collector.accept(0, truncated));
-        assertThrows(IllegalArgumentException.class, () -> new EpochReport.Expected(1, 2, 0, 1, true, 5000, lengths));
+        assertThrows(IllegalArgumentException.class, () -> new EpochReport.Expected(1, 2, 0, 1, 1, 5000, lengths));
     }
 
     private static String message(EpochReport.Collector collector, int partition, EpochReport r) {
@@ -102,7 +110,7 @@ class EpochReportTest {
         for (boolean encrypt : new boolean[] {false, true}) {
             byte[] secret = Handshake.newSecret();
             EpochReport.Collector collector = new EpochReport.Collector();
-            collector.expect(new EpochReport.Expected(3, 2, 0, 2, false, 3, lengths));
+            collector.expect(new EpochReport.Expected(3, 2, 0, 2, 0, 3, lengths));
             try (Rendezvous r = new Rendezvous(HOST, 2, secret, encrypt, new StateCopy.Latest(), collector)) {
                 byte[] p1 = report(3, 1, 0, null, new byte[0]).encode();
                 IOException stranger = assertThrows(IOException.class,
