@@ -7,7 +7,7 @@ import org.sparknn.train.TrainConfig;
 /**
  * How the workers' local steps of one epoch become global steps: {@link DriverExchange} (one
  * Spark job per step, gradients added on the driver), {@link AllReduceExchange} (one barrier job
- * per epoch, tasks add gradients among themselves) or {@link LocalSgdExchange} (K local steps per
+ * for all epochs, tasks add gradients among themselves) or {@link LocalSgdExchange} (K local steps per
  * job, then averaging). Every exchange leaves the driver's network, BN state and optimizer state
  * as they are after the epoch.
  */
