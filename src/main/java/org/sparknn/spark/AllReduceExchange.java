@@ -87,7 +87,8 @@ final class AllReduceExchange implements Exchange {
             long epochStart = t0;
             try {
                 while (next < to) {
-                    EpochReport[] done = reports.poll(running.isDone() ? 0 : 5);
+                    // the last reports come before the job ends; the timeout only bounds how late a failed job is seen
+                    EpochReport[] done = reports.poll(running.isDone() ? 0 : 100);
                     if (done != null) {
                         long now = System.nanoTime();
                         finishEpoch(next, done, tracker, end, shipped, now - epochStart - shipped);
