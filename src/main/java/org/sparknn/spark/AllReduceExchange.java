@@ -107,6 +107,11 @@ final class AllReduceExchange implements Exchange {
                 return;
             } catch (ExecutionException e) {
                 Throwable failure = e.getCause() == null ? e : e.getCause();
+                if (next >= to) { // every epoch's reports had arrived: the driver holds the trained state
+                    System.err.println("sparknn: the all-reduce job failed after its last epoch (" + taskFailure(failure)
+                            + "); the driver holds that epoch's state, training goes on");
+                    return;
+                }
                 if (attempt >= attempts || wouldRepeat(failure)) {
                     throw AllReduceExchange.<RuntimeException>rethrow(failure);
                 }
