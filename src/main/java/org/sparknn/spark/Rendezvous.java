@@ -160,42 +160,42 @@ final class Rendezvous implements AutoCloseable {
 
     private void receiveCopy(Socket s, Handshake.Session session) throws IOException {
         try (s) {
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            int plain = copies.messageBytes();
-            if (plain < 0) {
-                throw new IOException("a state copy arrived while no epoch is under way");
-            }
-            int expected = encrypt ? StreamCipher.sealedLength(plain) : plain;
-            int length = in.readInt();
-            if (length != expected) {
-                throw new IOException("a state copy announced " + length + " bytes; this run's are " + expected);
-            }
-            byte[] wire = new byte[length];
-            in.readFully(wire);
-            copies.accept(encrypt ? StreamCipher.decrypting(session.key()).next(wire) : wire);
-            s.getOutputStream().write(1);
-            s.getOutputStream().flush();
+            copies.accept(receive(s, session, copies.messageBytes(), true, "a state copy", "no epoch"));
+            acknowledge(s);
         }
     }
 
     private void receiveReport(Socket s, Handshake.Session session, int partition) throws IOException {
         try (s) {
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            int plainMax = reports.maxBytes();
-            if (plainMax < 0) {
-                throw new IOException("an epoch report arrived while no job is under way");
-            }
-            int max = encrypt ? StreamCipher.sealedLength(plainMax) : plainMax;
-            int length = in.readInt();
-            if (length < 0 || length > max) {
-                throw new IOException("an epoch report announced " + length + " bytes; this run's are at most " + max);
-            }
-            byte[] wire = new byte[length];
-            in.readFully(wire);
-            reports.accept(partition, encrypt ? StreamCipher.decrypting(session.key()).next(wire) : wire);
-            s.getOutputStream().write(1);
-            s.getOutputStream().flush();
+            reports.accept(partition, receive(s, session, reports.maxBytes(), false, "an epoch report", "no job"));
+            acknowledge(s);
         }
+    }
+
+    /**
+     * A length-prefixed message of exactly (or, unless {@code exact}, at most) {@code plainBytes}
+     * before sealing, opened when the run encrypts; the length is checked before anything is
+     * allocated. {@code plainBytes} < 0: nothing is under way that takes one.
+     */
+    private byte[] receive(Socket s, Handshake.Session session, int plainBytes, boolean exact, String what, String idle)
+            throws IOException {
+        if (plainBytes < 0) {
+            throw new IOException(what + " arrived while " + idle + " is under way");
+        }
+        int limit = encrypt ? StreamCipher.sealedLength(plainBytes) : plainBytes;
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        int length = in.readInt();
+        if (exact ? length != limit : length < 0 || length > limit) {
+            throw new IOException(what + " announced " + length + " bytes; this run's are " + (exact ? "" : "at most ") + limit);
+        }
+        byte[] wire = new byte[length];
+        in.readFully(wire);
+        return encrypt ? StreamCipher.decrypting(session.key()).next(wire) : wire;
+    }
+
+    private static void acknowledge(Socket s) throws IOException {
+        s.getOutputStream().write(1);
+        s.getOutputStream().flush();
     }
 
     private synchronized void register(int attempt, int partition, Registration r) throws IOException {

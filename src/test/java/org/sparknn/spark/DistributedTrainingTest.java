@@ -133,7 +133,8 @@ class DistributedTrainingTest {
                 org.sparknn.train.EpochMetrics a = v.result().history().get(e);
                 assertEquals(e + 1, a.epoch());
                 assertEquals(d.step(), a.step());
-                assertEquals(d.validationLoss(), a.validationLoss(), 1e-12, "epoch " + (e + 1));
+                // the same shards merged in shard order: the same bits; 3 shards group the loss sum otherwise
+                assertEquals(d.validationLoss(), a.validationLoss(), v == allReduce ? 0 : 1e-12, "epoch " + (e + 1));
                 assertEquals(d.validationAccuracy(), a.validationAccuracy(), 0, "epoch " + (e + 1));
                 assertEquals(d.trainLoss(), a.trainLoss(), 1e-9, "epoch " + (e + 1));
                 assertEquals(d.trainAccuracy(), a.trainAccuracy(), 0, "epoch " + (e + 1));

@@ -12,7 +12,6 @@ import org.sparknn.train.TrainConfig;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.List;
 
@@ -117,7 +116,7 @@ class EpochReportTest {
                         () -> Rendezvous.sendReport(r.address(), Handshake.newSecret(), encrypt, 1, p1));
                 assertTrue(stranger.getMessage().contains("did not complete the run-secret handshake"), stranger.getMessage());
                 assertThrows(IOException.class, () -> Rendezvous.sendReport(r.address(), secret, encrypt, 2, p1), "no partition 2");
-                try (Socket s = open(r.address())) { // proves the secret, then announces 2^31-1 bytes
+                try (Socket s = PeerExchangeTest.open(r.address())) { // proves the secret, then announces 2^31-1 bytes
                     Handshake.connect(s, secret, "rendezvous", (1L << 62) | 1);
                     new DataOutputStream(s.getOutputStream()).writeInt(Integer.MAX_VALUE);
                     assertEquals(-1, s.getInputStream().read(), "the rendezvous closes the connection");
@@ -132,11 +131,4 @@ class EpochReportTest {
         }
     }
 
-    private static Socket open(String address) throws IOException {
-        int colon = address.lastIndexOf(':');
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 5000);
-        s.setSoTimeout(5000);
-        return s;
-    }
 }
