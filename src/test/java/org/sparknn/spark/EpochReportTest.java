@@ -131,4 +131,51 @@ class EpochReportTest {
         }
     }
 
+
+    @Test
+    void theSenderDeliversReportsInOrderFromItsOwnThreadAndReportsAFailedSendAtTheNextOne() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        EpochReport.Collector collector = new EpochReport.Collector();
+        collector.expect(new EpochReport.Expected(4, 1, 0, 3, 0, 3, lengths));
+        try (Rendezvous r = new Rendezvous(HOST, 1, secret, false, new StateCopy.Latest(), collector);
+             ReportSender sender = new ReportSender(r.address(), secret, false, 0, () -> { })) {
+            List<float[]> snapshot = StateCopy.snapshot(net, adam);
+            float before = snapshot.get(0)[0];
+            java.util.Set<String> encodedBy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                EpochReport report = report(4, 0, epoch, null, new byte[0]);
+                sender.send(epoch, () -> {
+                    encodedBy.add(Thread.currentThread().getName());
+                    return report.withState(StateCopy.encodeState(adam.steps(), snapshot)).encode();
+                });
+                net.store().values()[0] += 1; // training goes on: the snapshot keeps the state it copied
+            }
+            sender.finish();
+            assertEquals(java.util.Set.of("sparknn-report-0"), encodedBy);
+            for (int epoch = 0; epoch < 2; epoch++) {
+                EpochReport[] done = collector.poll(0);
+                assertEquals(epoch, done[0].epoch(), "epochs arrive in order");
+                Tasks.ModelPayload state = StateCopy.decodeState(done[0].state(), 0, lengths, "test");
+                Network copy = Network.forWeights(net.spec());
+                state.loadInto(copy);
+                assertEquals(before, copy.store().values()[0], "the state as it was when the epoch ended");
+            }
+            sender.send(2, () -> report(5, 0, 2, null, new byte[0]).encode()); // a stale job's report: refused
+            java.io.UncheckedIOException refused = assertThrows(java.io.UncheckedIOException.class, sender::finish);
+            assertTrue(refused.getMessage().startsWith("partition 0: the report of epoch 3 did not reach the driver"), refused.getMessage());
+        }
+        try (ReportSender stopped = new ReportSender("127.0.0.1:9", secret, false, 1, () -> {
+            throw new IllegalStateException("stopped");
+        })) {
+            stopped.send(0, () -> {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return new byte[0];
+            });
+            assertThrows(IllegalStateException.class, stopped::finish, "a stopped task does not wait for its report");
+        }
+    }
 }
