@@ -97,10 +97,13 @@ public final class SparkBenchMain {
             // the reference again, right before: this machine's speed drifts over a run
             double near = afterWarmUp(ReferenceTrainer.fit(Network.create(spec, seed), train, null, config, TrainingListener.silent())
                     .history(), train.size());
-            double apart = twoThreadsApart(spec, train, config);
-            System.out.printf(Locale.ROOT, "two threads training apart at local batch %d, no exchange: %,.0f samples/s together, "
-                    + "efficiency %.2f against the reference right before (what P=2 could reach on this machine with a free exchange "
-                    + "and no waiting)%n", BATCH / 2, apart, apart / (2 * near));
+            TwoThreads.Rates apart = TwoThreads.apart(spec, train, config);
+            TwoThreads.Rates lockStep = TwoThreads.inLockStep(spec, train, config);
+            System.out.printf(Locale.ROOT, "two threads training apart at local batch %d, no exchange: %,.0f samples/s together "
+                    + "(the faster thread %.2f x the slower), efficiency %.2f against the reference right before; in lock step "
+                    + "(a barrier after every step's gradient, no exchange): %,.0f samples/s, efficiency %.2f (the ceiling of "
+                    + "synchronous steps on this machine)%n", BATCH / 2, apart.total(), apart.asymmetry(), apart.total() / (2 * near),
+                    lockStep.total(), lockStep.total() / (2 * near));
             StepTimings ar = timings(sc, train, spec, config.with(TrainConfig.WORKERS, 2)
                     .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE));
             double allReduce = BATCH / (ar.stepMs() / 1e3);
@@ -151,32 +154,31 @@ public final class SparkBenchMain {
         int rounds = 3;
         double[] ratios = new double[rounds];
         double[] ceilings = new double[rounds];
+        double[] lockStepCeilings = new double[rounds];
         StepTimings last = null;
         for (int round = 0; round < rounds; round++) {
             double reference = afterWarmUp(ReferenceTrainer.fit(Network.create(job.model(), seed), train, null, config,
                     TrainingListener.silent()).history(), train.size());
-            double apart = twoThreadsApart(job.model(), train, config);
+            TwoThreads.Rates apart = TwoThreads.apart(job.model(), train, config);
+            TwoThreads.Rates lockStep = TwoThreads.inLockStep(job.model(), train, config);
             StepTimings ar = timings(sc, train, job.model(), config);
             double allReduce = config.get(TrainConfig.BATCH_SIZE) / (ar.stepMs() / 1e3);
             ratios[round] = allReduce / reference;
-            ceilings[round] = apart / reference;
+            ceilings[round] = apart.total() / reference;
+            lockStepCeilings[round] = lockStep.total() / reference;
             System.out.printf(Locale.ROOT, "bundled model, round %d: single-thread reference %,.0f samples/s; two threads training "
-                    + "apart at local batch %d, no exchange, %,.0f samples/s together = %.2f x; P=2 all-reduce on %s "
-                    + "%,.0f samples/s = %.2f x; %s%n", round + 1, reference, config.get(TrainConfig.BATCH_SIZE) / 2, apart,
-                    ceilings[round], master, allReduce, ratios[round], ar);
+                    + "at local batch %d, no exchange: apart %,.0f samples/s together = %.2f x (the faster %.2f x the slower), in lock "
+                    + "step %,.0f = %.2f x; P=2 all-reduce on %s %,.0f samples/s = %.2f x; %s%n", round + 1, reference,
+                    config.get(TrainConfig.BATCH_SIZE) / 2, apart.total(), ceilings[round], apart.asymmetry(), lockStep.total(),
+                    lockStepCeilings[round], master, allReduce, ratios[round], ar);
             last = ar;
         }
-        double[] sorted = ratios.clone();
-        Arrays.sort(sorted);
-        double[] sortedCeilings = ceilings.clone();
-        Arrays.sort(sortedCeilings);
-        System.out.printf(Locale.ROOT, "bundled model: two threads training apart (what P=2 could reach on this machine with a "
-                + "free exchange and no waiting) = %.2f x the single-thread reference (median of %d rounds: %s)%n",
-                sortedCeilings[rounds / 2], rounds,
-                Arrays.toString(Arrays.stream(ceilings).map(r -> Math.round(r * 100) / 100.0).toArray()));
+        System.out.printf(Locale.ROOT, "bundled model: two threads training apart = %.2f x the single-thread reference (median of "
+                + "%d rounds: %s); in lock step, the ceiling of synchronous P=2 on this machine, %.2f x (%s)%n",
+                median(ceilings), rounds, rounded(ceilings), median(lockStepCeilings), rounded(lockStepCeilings));
         System.out.printf(Locale.ROOT, "bundled model: P=2 all-reduce = %.2f x the single-thread reference (median of %d rounds: %s); "
-                + "waiting after backward %.2f ms per step (last round)%n", sorted[rounds / 2], rounds,
-                Arrays.toString(Arrays.stream(ratios).map(r -> Math.round(r * 100) / 100.0).toArray()), last.exchangeMs());
+                + "waiting after backward %.2f ms per step (last round)%n", median(ratios), rounds, rounded(ratios),
+                last.exchangeMs());
         int floats = (int) job.model().paramCount();
         if (org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm(floats)) {
             System.out.printf(Locale.ROOT, "bundled model: the exchange itself, the shared sum of its gradient between two threads "
@@ -185,26 +187,14 @@ public final class SparkBenchMain {
         }
     }
 
-    /**
-     * Samples per second of two single-thread reference trainers running at once, each at half
-     * the global batch on its own copy of the model, with no exchange between them: the compute
-     * two workers can do on this machine, the ceiling of P = 2 here.
-     */
-    private static double twoThreadsApart(ModelSpec spec, Dataset train, TrainConfig config) {
-        TrainConfig half = config.with(TrainConfig.BATCH_SIZE, config.get(TrainConfig.BATCH_SIZE) / 2).with(TrainConfig.WORKERS, 1);
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        try {
-            List<java.util.concurrent.Future<Double>> both = new ArrayList<>();
-            for (int t = 0; t < 2; t++) {
-                both.add(pool.submit(() -> afterWarmUp(ReferenceTrainer.fit(Network.create(spec, config.get(TrainConfig.SEED)),
-                        train, null, half, TrainingListener.silent()).history(), train.size())));
-            }
-            return both.get(0).get() + both.get(1).get();
-        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("the two-thread run failed", e);
-        } finally {
-            pool.shutdownNow();
-        }
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static String rounded(double[] values) {
+        return Arrays.toString(Arrays.stream(values).map(r -> Math.round(r * 100) / 100.0).toArray());
     }
 
     /** Step timings of a run with these settings, the first (warm-up) epoch left out. */
