@@ -85,14 +85,13 @@ final class AllReduceExchange implements Exchange {
                     next + 1, to, run.epochs(), steps));
             JavaFutureAction<List<Integer>> running = submit(task, model);
             long epochStart = t0;
-            int firstOfJob = next;
             try {
                 while (next < to) {
                     // the last reports come before the job ends; the timeout only bounds how late a failed job is seen
                     EpochReport[] done = reports.poll(running.isDone() ? 0 : 100);
                     if (done != null) {
                         long now = System.nanoTime();
-                        finishEpoch(next, done, tracker, end, shipped, now - epochStart - shipped, next == firstOfJob);
+                        finishEpoch(next, done, tracker, end, shipped, now - epochStart - shipped);
                         shipped = 0;
                         epochStart = now;
                         next++;
@@ -152,8 +151,7 @@ final class AllReduceExchange implements Exchange {
      * The driver's part of an epoch whose reports have all arrived: takes the model and optimizer
      * state from partition 0's, adds the epoch's figures and timings, and hands it to {@code end}.
      */
-    private void finishEpoch(int epoch, EpochReport[] done, EpochTracker tracker, EpochEnd end, long shipNanos, long jobNanos,
-                             boolean firstOfJob) {
+    private void finishEpoch(int epoch, EpochReport[] done, EpochTracker tracker, EpochEnd end, long shipNanos, long jobNanos) {
         EpochReport first = done[0];
         if (first.epoch() != epoch) {
             throw new IllegalStateException("the reports of epoch " + (first.epoch() + 1) + " came while the driver waited for epoch "
@@ -174,9 +172,7 @@ final class AllReduceExchange implements Exchange {
         long slowestCompute = 0;
         long slowestExchange = 0;
         long slowestValidation = 0;
-        long slowestEpoch = 0;
         for (EpochReport r : done) {
-            slowestEpoch = Math.max(slowestEpoch, r.epochNanos());
             slowestCompute = Math.max(slowestCompute, r.computeNanos());
             slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
             slowestValidation = Math.max(slowestValidation, r.validationNanos());
@@ -194,9 +190,7 @@ final class AllReduceExchange implements Exchange {
         timings.exchangeNanos += slowestExchange;
         timings.steps += run.plan.stepsPerEpoch();
         timings.shipNanos += shipNanos;
-        // After a job's first epoch, the epoch's length on the tasks' clock: the driver sees each epoch when
-        // its reports arrive, which partition 0's state, sent while the next epoch runs, can delay by different amounts.
-        timings.jobNanos += (firstOfJob ? jobNanos : slowestEpoch) - slowestValidation;
+        timings.jobNanos += jobNanos - slowestValidation;
         end.done(epoch, validation.isEmpty() ? null : Evaluation.merge(validation), slowestValidation / 1e9);
     }
 

@@ -208,10 +208,9 @@ final class Worker {
      * all-reduce of the gradient together with every partition's figures and BN statistics, then
      * the same global step on every task (so all hold the same weights, bit for bit, and the same
      * as the driver exchange would compute). After each epoch the task evaluates validation shards
-     * p, p + P, ... (when the job validates; their blocks are read wherever they are) and hands
-     * its {@link EpochReport} (partition 0's with a copy of the state after the epoch) to its
-     * {@link ReportSender}, which sends it to the driver while the task goes on with the next
-     * epoch; the task returns, with the partition, once the driver has kept every report.
+     * p, p + P, ... (when the job validates; their blocks are read wherever they are) and sends
+     * the driver its {@link EpochReport}, partition 0 with the state after the epoch; then it goes
+     * on with the next epoch. Returns the partition.
      */
     static int allReduceEpochs(CachedShard block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
         int p = block.shard();
@@ -242,9 +241,8 @@ final class Worker {
             long firstStep = task.firstStep();
             long stepsDone = task.stepsDone();
             Tasks.EpochSums sums = task.sums();
-            long epochStart = System.nanoTime();
             for (int epoch = task.epoch(); epoch < task.toEpoch(); epoch++) {
-                EpochSteps done = epochSteps(block, task, st, peers, reports, context, epoch, firstStep, stepsDone, sums);
+                EpochSteps done = epochSteps(block, task, st, peers, context, epoch, firstStep, stepsDone, sums);
                 long v0 = System.nanoTime();
                 List<Evaluation> figures = task.validation() == null ? null : new ArrayList<>();
                 for (int q = p; figures != null && q < task.validation().size(); q += partitions) {
@@ -254,11 +252,9 @@ final class Worker {
                 // the state is copied here and encoded in the sender's thread, while the next epoch runs
                 List<float[]> snapshot = p == 0 ? StateCopy.snapshot(st.net, optimizer) : null;
                 long optimizerSteps = optimizer.steps();
-                long now = System.nanoTime();
                 EpochReport report = new EpochReport(task.generation(), p, epoch, done.sums, update.lastLearningRate(),
                         done.computeNanos, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
-                        peers.overlappedNanos() - done.overlappedBefore, validationNanos, now - epochStart, figures, new byte[0]);
-                epochStart = now;
+                        peers.overlappedNanos() - done.overlappedBefore, validationNanos, figures, new byte[0]);
                 reports.send(epoch, () -> (snapshot == null ? report : report.withState(StateCopy.encodeState(optimizerSteps, snapshot)))
                         .encode());
                 firstStep += steps;
@@ -280,8 +276,8 @@ final class Worker {
 
     /** The steps of one epoch from {@code stepsDone} on, starting from the sums of the steps before. */
     private static EpochSteps epochSteps(CachedShard block, Tasks.Epoch task, State st, PeerExchange peers,
-                                         ReportSender reports, org.apache.spark.TaskContext context, int epoch,
-                                         long firstStep, long stepsDone, Tasks.EpochSums before) {
+                                         org.apache.spark.TaskContext context, int epoch, long firstStep, long stepsDone,
+                                         Tasks.EpochSums before) {
         int p = block.shard();
         GlobalStep update = st.replicatedStep();
         int size = st.net.store().size();
@@ -299,7 +295,6 @@ final class Worker {
         long lastCopy = System.nanoTime();
         for (long s = stepsDone; s < steps; s++) {
             context.killTaskIfInterrupted();
-            reports.checkFailed();
             TaskHooks.beforeStep(p, firstStep + s);
             long t0 = System.nanoTime();
             long t1;
