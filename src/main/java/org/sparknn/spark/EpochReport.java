@@ -28,12 +28,6 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
 
     private static final int MAX_CLASSES_ON_THE_WIRE = 1 << 12;
 
-    /** This report carrying {@code state} (partition 0's, encoded once the task has gone on). */
-    EpochReport withState(byte[] state) {
-        return new EpochReport(generation, partition, epoch, sums, learningRate, computeNanos, exchangeNanos, busyNanos,
-                overlappedNanos, validationNanos, validation, state);
-    }
-
     byte[] encode() {
         int figures = 0;
         for (Evaluation e : validation == null ? java.util.List.<Evaluation>of() : validation) {

@@ -231,9 +231,7 @@ final class Worker {
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
-                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size()));
-             ReportSender reports = new ReportSender(task.rendezvous(), task.secret(), task.encrypt(), p,
-                     BarrierTaskContext.get()::killTaskIfInterrupted)) {
+                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size()))) {
             org.apache.spark.TaskContext context = BarrierTaskContext.get();
             peers.stopWhen(context::isInterrupted);
             boolean bnSync = task.run().config().get(TrainConfig.BATCH_NORM_SYNC);
@@ -249,19 +247,20 @@ final class Worker {
                     figures.add(evaluate(task.validation().get(q), task.run(), st.net));
                 }
                 long validationNanos = System.nanoTime() - v0;
-                // the state is copied here and encoded in the sender's thread, while the next epoch runs
-                List<float[]> snapshot = p == 0 ? StateCopy.snapshot(st.net, optimizer) : null;
-                long optimizerSteps = optimizer.steps();
+                byte[] state = p == 0 ? StateCopy.encodeState(st.net, optimizer) : new byte[0];
                 EpochReport report = new EpochReport(task.generation(), p, epoch, done.sums, update.lastLearningRate(),
                         done.computeNanos, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
-                        peers.overlappedNanos() - done.overlappedBefore, validationNanos, figures, new byte[0]);
-                reports.send(epoch, () -> (snapshot == null ? report : report.withState(StateCopy.encodeState(optimizerSteps, snapshot)))
-                        .encode());
+                        peers.overlappedNanos() - done.overlappedBefore, validationNanos, figures, state);
+                try {
+                    Rendezvous.sendReport(task.rendezvous(), task.secret(), task.encrypt(), p, report.encode());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("partition " + p + ": the report of epoch " + (epoch + 1)
+                            + " did not reach the driver: " + e.getMessage(), e);
+                }
                 firstStep += steps;
                 stepsDone = 0;
                 sums = Tasks.EpochSums.NONE;
             }
-            reports.finish(); // the driver has every report before the job ends
             st.modelAtStep = firstStep;
         } finally {
             st.net.synchronizeBatchNorm(null); // the cached network outlives these peers
