@@ -35,6 +35,8 @@ final class Rendezvous implements AutoCloseable {
     private final Map<Integer, TreeMap<Integer, Registration>> groups = new HashMap<>();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
+    /** Open report connections, closed with the rendezvous (a task whose host vanished never closes its own). */
+    private final java.util.Set<Socket> reportSockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Marks the handshake id of a connection that brings a state copy rather than a registration. */
     private static final long COPY = 1L << 63;
@@ -139,7 +141,7 @@ final class Rendezvous implements AutoCloseable {
                 return;
             }
             if ((session.id() & REPORT) != 0) {
-                receiveReport(s, session, (int) (session.id() & ~REPORT));
+                receiveReports(s, session, (int) (session.id() & ~REPORT));
                 return;
             }
             long id = session.id();
@@ -165,10 +167,30 @@ final class Rendezvous implements AutoCloseable {
         }
     }
 
-    private void receiveReport(Socket s, Handshake.Session session, int partition) throws IOException {
+    /**
+     * A task's report connection: it stays open for all the task's epochs (one handshake per job,
+     * not per report) and ends when the task closes it. Between reports it may be idle for an
+     * epoch's length; within a report the usual read timeout holds.
+     */
+    private void receiveReports(Socket s, Handshake.Session session, int partition) throws IOException {
+        reportSockets.add(s);
         try (s) {
-            reports.accept(partition, receive(s, session, reports.maxBytes(), false, "an epoch report", "no job"));
-            acknowledge(s);
+            StreamCipher opener = encrypt ? StreamCipher.decrypting(session.key()) : null;
+            DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(s.getInputStream(), 1 << 16));
+            while (true) {
+                s.setSoTimeout(0);
+                int length;
+                try {
+                    length = in.readInt();
+                } catch (java.io.EOFException done) {
+                    return; // the task has sent its last report
+                }
+                s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
+                reports.accept(partition, receive(in, length, opener, reports.maxBytes(), false, "an epoch report", "no job"));
+                acknowledge(s);
+            }
+        } finally {
+            reportSockets.remove(s);
         }
     }
 
@@ -179,18 +201,23 @@ final class Rendezvous implements AutoCloseable {
      */
     private byte[] receive(Socket s, Handshake.Session session, int plainBytes, boolean exact, String what, String idle)
             throws IOException {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        return receive(in, in.readInt(), encrypt ? StreamCipher.decrypting(session.key()) : null, plainBytes, exact, what, idle);
+    }
+
+    /** The body of a message whose announced length was {@code length}; {@code opener} is null in clear. */
+    private byte[] receive(DataInputStream in, int length, StreamCipher opener, int plainBytes, boolean exact, String what,
+                           String idle) throws IOException {
         if (plainBytes < 0) {
             throw new IOException(what + " arrived while " + idle + " is under way");
         }
-        int limit = encrypt ? StreamCipher.sealedLength(plainBytes) : plainBytes;
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        int length = in.readInt();
+        int limit = opener != null ? StreamCipher.sealedLength(plainBytes) : plainBytes;
         if (exact ? length != limit : length < 0 || length > limit) {
             throw new IOException(what + " announced " + length + " bytes; this run's are " + (exact ? "" : "at most ") + limit);
         }
         byte[] wire = new byte[length];
         in.readFully(wire);
-        return encrypt ? StreamCipher.decrypting(session.key()).next(wire) : wire;
+        return opener != null ? opener.next(wire) : wire;
     }
 
     private static void acknowledge(Socket s) throws IOException {
@@ -250,9 +277,58 @@ final class Rendezvous implements AutoCloseable {
         send(rendezvous, secret, encrypt, message, COPY | 0, "the state copy");
     }
 
-    /** Task side: sends this partition's {@link EpochReport} and waits until the driver has kept it. */
+    /** Task side: sends one {@link EpochReport} on a connection of its own and waits until the driver has kept it. */
     static void sendReport(String rendezvous, byte[] secret, boolean encrypt, int partition, byte[] message) throws IOException {
-        send(rendezvous, secret, encrypt, message, REPORT | partition, "the epoch report of partition " + partition);
+        try (ReportChannel channel = ReportChannel.open(rendezvous, secret, encrypt, partition)) {
+            channel.send(message);
+        }
+    }
+
+    /**
+     * Task side: the connection that carries all of a task's {@link EpochReport}s to the driver.
+     * One connection and handshake per task and job rather than per report: on a busy machine a
+     * connection, the driver's thread for it and the handshake's round trips cost milliseconds,
+     * which the other tasks spent waiting at the next step.
+     */
+    static final class ReportChannel implements AutoCloseable {
+        private final Connection connection;
+        private final StreamCipher sealer;
+        private final DataOutputStream out;
+        private final String what;
+
+        private ReportChannel(Connection connection, boolean encrypt, String what) throws IOException {
+            this.connection = connection;
+            this.sealer = encrypt ? StreamCipher.encrypting(connection.session().key()) : null;
+            this.out = new DataOutputStream(new java.io.BufferedOutputStream(connection.socket().getOutputStream(), 1 << 16));
+            this.what = what;
+        }
+
+        static ReportChannel open(String rendezvous, byte[] secret, boolean encrypt, int partition) throws IOException {
+            String what = "the epoch report of partition " + partition;
+            Connection c = connect(rendezvous, secret, REPORT | partition, what);
+            try {
+                return new ReportChannel(c, encrypt, what);
+            } catch (IOException e) {
+                c.close();
+                throw e;
+            }
+        }
+
+        /** Sends a report and waits until the driver has kept it. */
+        void send(byte[] message) throws IOException {
+            byte[] wire = sealer != null ? sealer.next(message) : message;
+            out.writeInt(wire.length);
+            out.write(wire);
+            out.flush();
+            if (connection.socket().getInputStream().read() != 1) {
+                throw new IOException("the driver did not keep " + what);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            connection.close();
+        }
     }
 
     private static void send(String rendezvous, byte[] secret, boolean encrypt, byte[] message, long id, String what)
@@ -294,6 +370,7 @@ final class Rendezvous implements AutoCloseable {
     @Override
     public synchronized void close() {
         closeQuietly(server);
+        reportSockets.forEach(Rendezvous::closeQuietly);
         for (TreeMap<Integer, Registration> g : groups.values()) {
             for (Registration r : g.values()) {
                 closeQuietly(r.socket());

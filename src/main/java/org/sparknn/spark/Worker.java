@@ -229,6 +229,7 @@ final class Worker {
         long steps = st.stepper.plan().stepsPerEpoch();
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, 1000L * task.run().config().get(TrainConfig.EXCHANGE_TIMEOUT_SECONDS));
         String host = SparkEnv.get().blockManager().blockManagerId().host();
+        Rendezvous.ReportChannel reportChannel = null;
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
                 maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size()))) {
@@ -252,7 +253,10 @@ final class Worker {
                         done.computeNanos, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
                         peers.overlappedNanos() - done.overlappedBefore, validationNanos, figures, state);
                 try {
-                    Rendezvous.sendReport(task.rendezvous(), task.secret(), task.encrypt(), p, report.encode());
+                    if (reportChannel == null) {
+                        reportChannel = Rendezvous.ReportChannel.open(task.rendezvous(), task.secret(), task.encrypt(), p);
+                    }
+                    reportChannel.send(report.encode());
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException("partition " + p + ": the report of epoch " + (epoch + 1)
                             + " did not reach the driver: " + e.getMessage(), e);
@@ -264,6 +268,13 @@ final class Worker {
             st.modelAtStep = firstStep;
         } finally {
             st.net.synchronizeBatchNorm(null); // the cached network outlives these peers
+            if (reportChannel != null) {
+                try {
+                    reportChannel.close();
+                } catch (java.io.IOException ignored) {
+                    // every report sent was kept (or the task fails with that)
+                }
+            }
         }
         return p;
     }

@@ -131,4 +131,32 @@ class EpochReportTest {
         }
     }
 
+    @Test
+    void oneConnectionPerTaskCarriesEveryEpochsReportAndEndsAtTheFirstRefusal() throws Exception {
+        for (boolean encrypt : new boolean[] {false, true}) {
+            byte[] secret = Handshake.newSecret();
+            EpochReport.Collector collector = new EpochReport.Collector();
+            collector.expect(new EpochReport.Expected(4, 2, 1, 4, 0, 3, lengths));
+            try (Rendezvous r = new Rendezvous(HOST, 2, secret, encrypt, new StateCopy.Latest(), collector);
+                 Rendezvous.ReportChannel zero = Rendezvous.ReportChannel.open(r.address(), secret, encrypt, 0);
+                 Rendezvous.ReportChannel one = Rendezvous.ReportChannel.open(r.address(), secret, encrypt, 1)) {
+                for (int epoch = 1; epoch < 4; epoch++) {
+                    one.send(report(4, 1, epoch, null, new byte[0]).encode());
+                    zero.send(report(4, 0, epoch, null, StateCopy.encodeState(net, adam)).encode());
+                    EpochReport[] done = collector.poll(5000);
+                    assertEquals(epoch, done[0].epoch());
+                    assertEquals(epoch, done[1].epoch());
+                }
+                IOException refused = assertThrows(IOException.class, () -> one.send(report(3, 1, 3, null, new byte[0]).encode()));
+                assertTrue(refused.getMessage().contains("did not keep the epoch report of partition 1"), refused.getMessage());
+                assertThrows(IOException.class, () -> one.send(report(4, 1, 3, null, new byte[0]).encode()),
+                        "the driver closed the connection of a task that sent what it could not keep");
+                long deadline = System.nanoTime() + 5_000_000_000L; // the count follows the connection's close
+                while (r.refused() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(1, r.refused());
+            }
+        }
+    }
 }
