@@ -85,13 +85,14 @@ final class AllReduceExchange implements Exchange {
                     next + 1, to, run.epochs(), steps));
             JavaFutureAction<List<Integer>> running = submit(task, model);
             long epochStart = t0;
+            int firstOfJob = next;
             try {
                 while (next < to) {
                     // the last reports come before the job ends; the timeout only bounds how late a failed job is seen
                     EpochReport[] done = reports.poll(running.isDone() ? 0 : 100);
                     if (done != null) {
                         long now = System.nanoTime();
-                        finishEpoch(next, done, tracker, end, shipped, now - epochStart - shipped);
+                        finishEpoch(next, done, tracker, end, shipped, now - epochStart - shipped, next == firstOfJob);
                         shipped = 0;
                         epochStart = now;
                         next++;
@@ -107,6 +108,8 @@ final class AllReduceExchange implements Exchange {
                 return;
             } catch (ExecutionException e) {
                 Throwable failure = e.getCause() == null ? e : e.getCause();
+                // Spark fails the job at its first failed task; reports the tasks sent before it may still be on their way
+                next = takeLateReports(job, next, to, tracker, end);
                 if (next >= to) { // every epoch's reports had arrived: the driver holds the trained state
                     System.err.println("sparknn: the all-reduce job failed after its last epoch (" + taskFailure(failure)
                             + "); the driver holds that epoch's state, training goes on");
@@ -136,6 +139,32 @@ final class AllReduceExchange implements Exchange {
         }
     }
 
+    /** How long the driver waits, after a job failed, for its tasks' report connections to close. */
+    static final long LATE_REPORTS_MILLIS = ReportSender.CLOSE_WAIT_MILLIS + 5_000;
+
+    /**
+     * After job {@code job} failed: waits until its tasks' report connections have closed (a task
+     * lets its report in flight arrive before it ends), then finishes the epochs whose reports are
+     * all in. Returns the first epoch still to train.
+     */
+    private int takeLateReports(int job, int next, int to, EpochTracker tracker, EpochEnd end) {
+        try {
+            if (!rendezvous.awaitReportsClosed(job, LATE_REPORTS_MILLIS)) {
+                System.err.println("sparknn: a task of the failed all-reduce job kept its report connection open for "
+                        + LATE_REPORTS_MILLIS / 1000 + " s; going on without its reports");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while taking the reports of a failed all-reduce job", e);
+        }
+        EpochReport[] done;
+        while (next < to && (done = reports.pollNow()) != null) {
+            finishEpoch(next, done, tracker, end, 0, 0, false);
+            next++;
+        }
+        return next;
+    }
+
     /** The job's barrier stage over the training shards (the tasks read validation shards by their handles). */
     private JavaFutureAction<List<Integer>> submit(Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
         scala.reflect.ClassTag<Integer> tag = scala.reflect.ClassTag$.MODULE$.apply(Integer.class);
@@ -151,7 +180,8 @@ final class AllReduceExchange implements Exchange {
      * The driver's part of an epoch whose reports have all arrived: takes the model and optimizer
      * state from partition 0's, adds the epoch's figures and timings, and hands it to {@code end}.
      */
-    private void finishEpoch(int epoch, EpochReport[] done, EpochTracker tracker, EpochEnd end, long shipNanos, long jobNanos) {
+    private void finishEpoch(int epoch, EpochReport[] done, EpochTracker tracker, EpochEnd end, long shipNanos, long jobNanos,
+                             boolean firstOfJob) {
         EpochReport first = done[0];
         if (first.epoch() != epoch) {
             throw new IllegalStateException("the reports of epoch " + (first.epoch() + 1) + " came while the driver waited for epoch "
@@ -172,7 +202,9 @@ final class AllReduceExchange implements Exchange {
         long slowestCompute = 0;
         long slowestExchange = 0;
         long slowestValidation = 0;
+        long slowestEpoch = 0;
         for (EpochReport r : done) {
+            slowestEpoch = Math.max(slowestEpoch, r.epochNanos());
             slowestCompute = Math.max(slowestCompute, r.computeNanos());
             slowestExchange = Math.max(slowestExchange, r.exchangeNanos());
             slowestValidation = Math.max(slowestValidation, r.validationNanos());
@@ -190,7 +222,9 @@ final class AllReduceExchange implements Exchange {
         timings.exchangeNanos += slowestExchange;
         timings.steps += run.plan.stepsPerEpoch();
         timings.shipNanos += shipNanos;
-        timings.jobNanos += jobNanos - slowestValidation;
+        // After a job's first epoch, the epoch's length on the tasks' clock: the driver sees each epoch when
+        // its reports arrive, which partition 0's state, sent while the next epoch runs, can delay by different amounts.
+        timings.jobNanos += (firstOfJob ? jobNanos : slowestEpoch) - slowestValidation;
         end.done(epoch, validation.isEmpty() ? null : Evaluation.merge(validation), slowestValidation / 1e9);
     }
 

@@ -37,10 +37,16 @@ final class Rendezvous implements AutoCloseable {
     private final AtomicInteger refused = new AtomicInteger();
     /** Open report connections, closed with the rendezvous (a task whose host vanished never closes its own). */
     private final java.util.Set<Socket> reportSockets = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Open report connections by job (generation); guarded by itself, which is notified when one closes. */
+    private final Map<Integer, Integer> openReports = new HashMap<>();
+    private static final long REPORT_FIELDS = (1L << 48) - 1;
 
     /** Marks the handshake id of a connection that brings a state copy rather than a registration. */
     private static final long COPY = 1L << 63;
-    /** Marks the handshake id of a connection that brings an epoch report; the low bits are the partition. */
+    /**
+     * Marks the handshake id of a connection that brings epoch reports; bits 0-15 are the
+     * partition, bits 16-47 the job (generation) whose task opened it.
+     */
     private static final long REPORT = 1L << 62;
 
     private final boolean encrypt;
@@ -134,14 +140,14 @@ final class Rendezvous implements AutoCloseable {
             s.setSoTimeout(HANDSHAKE_TIMEOUT_MILLIS);
             Handshake.Session session = Handshake.accept(s, secret, "rendezvous", v -> (v & COPY) != 0
                     ? copies != null && v == (COPY | 0)
-                    : (v & REPORT) != 0 ? reports != null && (v & ~REPORT) < partitions
+                    : (v & REPORT) != 0 ? reports != null && (v & ~REPORT & ~REPORT_FIELDS) == 0 && (v & 0xFFFF) < partitions
                     : (int) v >= 0 && (int) v < partitions && (v >>> 32) <= Integer.MAX_VALUE);
             if ((session.id() & COPY) != 0) {
                 receiveCopy(s, session);
                 return;
             }
             if ((session.id() & REPORT) != 0) {
-                receiveReports(s, session, (int) (session.id() & ~REPORT));
+                receiveReports(s, session, (int) (session.id() & 0xFFFF), (int) (session.id() >>> 16));
                 return;
             }
             long id = session.id();
@@ -172,8 +178,11 @@ final class Rendezvous implements AutoCloseable {
      * not per report) and ends when the task closes it. Between reports it may be idle for an
      * epoch's length; within a report the usual read timeout holds.
      */
-    private void receiveReports(Socket s, Handshake.Session session, int partition) throws IOException {
+    private void receiveReports(Socket s, Handshake.Session session, int partition, int generation) throws IOException {
         reportSockets.add(s);
+        synchronized (openReports) {
+            openReports.merge(generation, 1, Integer::sum);
+        }
         try (s) {
             StreamCipher opener = encrypt ? StreamCipher.decrypting(session.key()) : null;
             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(s.getInputStream(), 1 << 16));
@@ -191,6 +200,29 @@ final class Rendezvous implements AutoCloseable {
             }
         } finally {
             reportSockets.remove(s);
+            synchronized (openReports) {
+                openReports.computeIfPresent(generation, (g, n) -> n == 1 ? null : n - 1);
+                openReports.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Waits (at most {@code millis}) until every report connection the tasks of job {@code
+     * generation} opened has closed: whatever they sent before has then been kept or refused.
+     * Returns whether they all closed in time.
+     */
+    boolean awaitReportsClosed(int generation, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        synchronized (openReports) {
+            while (openReports.containsKey(generation)) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return false;
+                }
+                openReports.wait(left);
+            }
+            return true;
         }
     }
 
@@ -278,8 +310,9 @@ final class Rendezvous implements AutoCloseable {
     }
 
     /** Task side: sends one {@link EpochReport} on a connection of its own and waits until the driver has kept it. */
-    static void sendReport(String rendezvous, byte[] secret, boolean encrypt, int partition, byte[] message) throws IOException {
-        try (ReportChannel channel = ReportChannel.open(rendezvous, secret, encrypt, partition)) {
+    static void sendReport(String rendezvous, byte[] secret, boolean encrypt, int generation, int partition, byte[] message)
+            throws IOException {
+        try (ReportChannel channel = ReportChannel.open(rendezvous, secret, encrypt, generation, partition)) {
             channel.send(message);
         }
     }
@@ -303,9 +336,14 @@ final class Rendezvous implements AutoCloseable {
             this.what = what;
         }
 
-        static ReportChannel open(String rendezvous, byte[] secret, boolean encrypt, int partition) throws IOException {
+        /** The connection of {@code partition}, a task of job {@code generation}. */
+        static ReportChannel open(String rendezvous, byte[] secret, boolean encrypt, int generation, int partition)
+                throws IOException {
+            if (partition < 0 || partition > 0xFFFF || generation < 0) {
+                throw new IllegalArgumentException("partition " + partition + " of job " + generation);
+            }
             String what = "the epoch report of partition " + partition;
-            Connection c = connect(rendezvous, secret, REPORT | partition, what);
+            Connection c = connect(rendezvous, secret, REPORT | (long) generation << 16 | partition, what);
             try {
                 return new ReportChannel(c, encrypt, what);
             } catch (IOException e) {

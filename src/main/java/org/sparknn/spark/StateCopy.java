@@ -35,10 +35,31 @@ record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPay
 
     /** Weights, BN state, the optimizer's step count and its state arrays, as copies and epoch reports carry them. */
     static byte[] encodeState(Network net, Optimizer optimizer) {
+        return encodeState(optimizer.steps(), arrays(net, optimizer));
+    }
+
+    /** {@link #encodeState(Network, Optimizer)} of a {@link #snapshot}. */
+    static byte[] encodeState(long optimizerSteps, List<float[]> arrays) {
+        byte[] floats = FloatFile.encode(MAGIC, VERSION, arrays);
+        return ByteBuffer.allocate(8 + floats.length).order(ByteOrder.LITTLE_ENDIAN).putLong(optimizerSteps).put(floats).array();
+    }
+
+    /**
+     * Copies of the arrays {@link #encodeState} writes (weights, BN state, optimizer state), so
+     * that the state can be encoded and sent while training changes the originals.
+     */
+    static List<float[]> snapshot(Network net, Optimizer optimizer) {
+        List<float[]> copies = new ArrayList<>();
+        for (float[] a : arrays(net, optimizer)) {
+            copies.add(a.clone());
+        }
+        return copies;
+    }
+
+    private static List<float[]> arrays(Network net, Optimizer optimizer) {
         List<float[]> arrays = new ArrayList<>(List.of(net.store().values(), net.store().state()));
         arrays.addAll(optimizer.state());
-        byte[] floats = FloatFile.encode(MAGIC, VERSION, arrays);
-        return ByteBuffer.allocate(8 + floats.length).order(ByteOrder.LITTLE_ENDIAN).putLong(optimizer.steps()).put(floats).array();
+        return arrays;
     }
 
     /** The state {@link #encodeState} wrote, its array lengths checked against {@code lengths}; {@code what} names it in errors. */

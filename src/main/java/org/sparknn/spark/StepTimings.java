@@ -6,8 +6,8 @@ import java.util.Locale;
  * Where the time of synchronous steps goes, summed over the steps of one epoch (the trainer keeps
  * one per epoch, so callers can leave warm-up epochs out): driver-side weight encoding and
  * broadcast (ship), the Spark job from submission to the last result (job; for an all-reduce
- * job that trains many epochs, the driver's time from one epoch's reports to the next's, less
- * the validation inside it), inside it the
+ * job that trains many epochs, its first epoch from submission to that epoch's reports, each
+ * later one as long as the slowest task took for it, less the validation inside it), inside it the
  * slowest task's weight loading and compute, the driver's gradient and BN merge (aggregate) and
  * the regularized optimizer update (update).
  */

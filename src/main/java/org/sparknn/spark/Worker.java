@@ -208,9 +208,10 @@ final class Worker {
      * all-reduce of the gradient together with every partition's figures and BN statistics, then
      * the same global step on every task (so all hold the same weights, bit for bit, and the same
      * as the driver exchange would compute). After each epoch the task evaluates validation shards
-     * p, p + P, ... (when the job validates; their blocks are read wherever they are) and sends
-     * the driver its {@link EpochReport}, partition 0 with the state after the epoch; then it goes
-     * on with the next epoch. Returns the partition.
+     * p, p + P, ... (when the job validates; their blocks are read wherever they are) and hands
+     * its {@link EpochReport} (partition 0's with a copy of the state after the epoch) to its
+     * {@link ReportSender}, which sends it to the driver while the task goes on with the next
+     * epoch; the task returns, with the partition, once the driver has kept every report.
      */
     static int allReduceEpochs(CachedShard block, Tasks.Epoch task, Broadcast<Tasks.ModelPayload> model) {
         int p = block.shard();
@@ -229,10 +230,11 @@ final class Worker {
         long steps = st.stepper.plan().stepsPerEpoch();
         int timeoutMillis = (int) Math.min(Integer.MAX_VALUE, 1000L * task.run().config().get(TrainConfig.EXCHANGE_TIMEOUT_SECONDS));
         String host = SparkEnv.get().blockManager().blockManagerId().host();
-        Rendezvous.ReportChannel reportChannel = null;
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
-                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size()))) {
+                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size()));
+             ReportSender reports = new ReportSender(task.rendezvous(), task.secret(), task.encrypt(), task.generation(), p,
+                     BarrierTaskContext.get()::killTaskIfInterrupted)) {
             org.apache.spark.TaskContext context = BarrierTaskContext.get();
             peers.stopWhen(context::isInterrupted);
             boolean bnSync = task.run().config().get(TrainConfig.BATCH_NORM_SYNC);
@@ -240,41 +242,33 @@ final class Worker {
             long firstStep = task.firstStep();
             long stepsDone = task.stepsDone();
             Tasks.EpochSums sums = task.sums();
+            long epochStart = System.nanoTime();
             for (int epoch = task.epoch(); epoch < task.toEpoch(); epoch++) {
-                EpochSteps done = epochSteps(block, task, st, peers, context, epoch, firstStep, stepsDone, sums);
+                EpochSteps done = epochSteps(block, task, st, peers, reports, context, epoch, firstStep, stepsDone, sums);
                 long v0 = System.nanoTime();
                 List<Evaluation> figures = task.validation() == null ? null : new ArrayList<>();
                 for (int q = p; figures != null && q < task.validation().size(); q += partitions) {
                     figures.add(evaluate(task.validation().get(q), task.run(), st.net));
                 }
                 long validationNanos = System.nanoTime() - v0;
-                byte[] state = p == 0 ? StateCopy.encodeState(st.net, optimizer) : new byte[0];
+                // the state is copied here and encoded in the sender's thread, while the next epoch runs
+                List<float[]> snapshot = p == 0 ? StateCopy.snapshot(st.net, optimizer) : null;
+                long optimizerSteps = optimizer.steps();
+                long now = System.nanoTime();
                 EpochReport report = new EpochReport(task.generation(), p, epoch, done.sums, update.lastLearningRate(),
                         done.computeNanos, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
-                        peers.overlappedNanos() - done.overlappedBefore, validationNanos, figures, state);
-                try {
-                    if (reportChannel == null) {
-                        reportChannel = Rendezvous.ReportChannel.open(task.rendezvous(), task.secret(), task.encrypt(), p);
-                    }
-                    reportChannel.send(report.encode());
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException("partition " + p + ": the report of epoch " + (epoch + 1)
-                            + " did not reach the driver: " + e.getMessage(), e);
-                }
+                        peers.overlappedNanos() - done.overlappedBefore, validationNanos, now - epochStart, figures, new byte[0]);
+                epochStart = now;
+                reports.send(epoch, () -> (snapshot == null ? report : report.withState(StateCopy.encodeState(optimizerSteps, snapshot)))
+                        .encode());
                 firstStep += steps;
                 stepsDone = 0;
                 sums = Tasks.EpochSums.NONE;
             }
+            reports.finish(); // the driver has every report before the job ends
             st.modelAtStep = firstStep;
         } finally {
             st.net.synchronizeBatchNorm(null); // the cached network outlives these peers
-            if (reportChannel != null) {
-                try {
-                    reportChannel.close();
-                } catch (java.io.IOException ignored) {
-                    // every report sent was kept (or the task fails with that)
-                }
-            }
         }
         return p;
     }
@@ -286,8 +280,8 @@ final class Worker {
 
     /** The steps of one epoch from {@code stepsDone} on, starting from the sums of the steps before. */
     private static EpochSteps epochSteps(CachedShard block, Tasks.Epoch task, State st, PeerExchange peers,
-                                         org.apache.spark.TaskContext context, int epoch, long firstStep, long stepsDone,
-                                         Tasks.EpochSums before) {
+                                         ReportSender reports, org.apache.spark.TaskContext context, int epoch,
+                                         long firstStep, long stepsDone, Tasks.EpochSums before) {
         int p = block.shard();
         GlobalStep update = st.replicatedStep();
         int size = st.net.store().size();
@@ -305,6 +299,7 @@ final class Worker {
         long lastCopy = System.nanoTime();
         for (long s = stepsDone; s < steps; s++) {
             context.killTaskIfInterrupted();
+            reports.checkFailed();
             TaskHooks.beforeStep(p, firstStep + s);
             long t0 = System.nanoTime();
             long t1;

@@ -17,6 +17,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,7 +35,7 @@ class EpochReportTest {
     private final Tasks.EpochSums sums = new Tasks.EpochSums(2.5, 0.25, 300, 270);
 
     private EpochReport report(int generation, int partition, int epoch, List<Evaluation> validation, byte[] state) {
-        return new EpochReport(generation, partition, epoch, sums, 0.01, 11, 22, 33, 44, 55, validation, state);
+        return new EpochReport(generation, partition, epoch, sums, 0.01, 11, 22, 33, 44, 55, 66, validation, state);
     }
 
     private static Evaluation figure(long correct) {
@@ -59,6 +60,7 @@ class EpochReportTest {
         assertEquals(1, epoch[1].partition());
         assertEquals(sums, epoch[0].sums());
         assertEquals(55, epoch[1].validationNanos());
+        assertEquals(66, epoch[1].epochNanos());
         assertEquals(List.of(40L, 41L), epoch[0].validation().stream().map(Evaluation::correct).toList());
         assertArrayEquals(new long[] {2, 0, 0}, epoch[1].validation().get(0).confusion()[1]);
         Network copy = Network.create(net.spec(), 2);
@@ -113,16 +115,16 @@ class EpochReportTest {
             try (Rendezvous r = new Rendezvous(HOST, 2, secret, encrypt, new StateCopy.Latest(), collector)) {
                 byte[] p1 = report(3, 1, 0, null, new byte[0]).encode();
                 IOException stranger = assertThrows(IOException.class,
-                        () -> Rendezvous.sendReport(r.address(), Handshake.newSecret(), encrypt, 1, p1));
+                        () -> Rendezvous.sendReport(r.address(), Handshake.newSecret(), encrypt, 3, 1, p1));
                 assertTrue(stranger.getMessage().contains("did not complete the run-secret handshake"), stranger.getMessage());
-                assertThrows(IOException.class, () -> Rendezvous.sendReport(r.address(), secret, encrypt, 2, p1), "no partition 2");
+                assertThrows(IOException.class, () -> Rendezvous.sendReport(r.address(), secret, encrypt, 3, 2, p1), "no partition 2");
                 try (Socket s = PeerExchangeTest.open(r.address())) { // proves the secret, then announces 2^31-1 bytes
                     Handshake.connect(s, secret, "rendezvous", (1L << 62) | 1);
                     new DataOutputStream(s.getOutputStream()).writeInt(Integer.MAX_VALUE);
                     assertEquals(-1, s.getInputStream().read(), "the rendezvous closes the connection");
                 }
-                Rendezvous.sendReport(r.address(), secret, encrypt, 1, p1);
-                Rendezvous.sendReport(r.address(), secret, encrypt, 0,
+                Rendezvous.sendReport(r.address(), secret, encrypt, 3, 1, p1);
+                Rendezvous.sendReport(r.address(), secret, encrypt, 3, 0,
                         report(3, 0, 0, null, StateCopy.encodeState(net, adam)).encode());
                 EpochReport[] epoch = collector.poll(5000);
                 assertEquals(0, epoch[0].epoch());
@@ -138,8 +140,8 @@ class EpochReportTest {
             EpochReport.Collector collector = new EpochReport.Collector();
             collector.expect(new EpochReport.Expected(4, 2, 1, 4, 0, 3, lengths));
             try (Rendezvous r = new Rendezvous(HOST, 2, secret, encrypt, new StateCopy.Latest(), collector);
-                 Rendezvous.ReportChannel zero = Rendezvous.ReportChannel.open(r.address(), secret, encrypt, 0);
-                 Rendezvous.ReportChannel one = Rendezvous.ReportChannel.open(r.address(), secret, encrypt, 1)) {
+                 Rendezvous.ReportChannel zero = Rendezvous.ReportChannel.open(r.address(), secret, encrypt, 4, 0);
+                 Rendezvous.ReportChannel one = Rendezvous.ReportChannel.open(r.address(), secret, encrypt, 4, 1)) {
                 for (int epoch = 1; epoch < 4; epoch++) {
                     one.send(report(4, 1, epoch, null, new byte[0]).encode());
                     zero.send(report(4, 0, epoch, null, StateCopy.encodeState(net, adam)).encode());
@@ -156,6 +158,132 @@ class EpochReportTest {
                     Thread.sleep(10);
                 }
                 assertEquals(1, r.refused());
+            }
+        }
+    }
+
+    @Test
+    void theSenderEncodesAndSendsInItsOwnThreadFromTheSnapshotTakenAtTheEpochsEnd() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        EpochReport.Collector collector = new EpochReport.Collector();
+        collector.expect(new EpochReport.Expected(4, 1, 0, 3, 0, 3, lengths));
+        try (Rendezvous r = new Rendezvous(HOST, 1, secret, false, new StateCopy.Latest(), collector);
+             ReportSender sender = new ReportSender(r.address(), secret, false, 4, 0, () -> { })) {
+            List<float[]> snapshot = StateCopy.snapshot(net, adam);
+            float before = snapshot.get(0)[0];
+            java.util.Set<String> encodedBy = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                EpochReport report = report(4, 0, epoch, null, new byte[0]);
+                sender.send(epoch, () -> {
+                    encodedBy.add(Thread.currentThread().getName());
+                    return report.withState(StateCopy.encodeState(adam.steps(), snapshot)).encode();
+                });
+                net.store().values()[0] += 1; // training goes on: the snapshot keeps the state it copied
+            }
+            sender.finish();
+            assertEquals(java.util.Set.of("sparknn-report-0"), encodedBy);
+            for (int epoch = 0; epoch < 2; epoch++) {
+                EpochReport[] done = collector.poll(0);
+                assertEquals(epoch, done[0].epoch());
+                Tasks.ModelPayload state = StateCopy.decodeState(done[0].state(), 0, lengths, "test");
+                Network copy = Network.forWeights(net.spec());
+                state.loadInto(copy);
+                assertEquals(before, copy.store().values()[0], "the state as it was when the epoch ended");
+            }
+            sender.send(2, () -> report(5, 0, 2, null, new byte[0]).encode()); // a stale job's report: refused
+            java.io.UncheckedIOException refused = assertThrows(java.io.UncheckedIOException.class, () -> {
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    sender.checkFailed(); // a step's check: throws once the refusal is known
+                    Thread.sleep(5);
+                }
+            });
+            assertTrue(refused.getMessage().startsWith("partition 0: the report of epoch 3 did not reach the driver"), refused.getMessage());
+        }
+    }
+
+    /** Thrown by a task's stop check in these tests. */
+    private static final class Stopped extends RuntimeException {
+        Stopped() {
+            super("stopped");
+        }
+    }
+
+    @Test
+    void aSendWaitsForTheReportBeforeItAndAStoppedTaskStopsWaiting() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        byte[] secret = Handshake.newSecret();
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret, false, new StateCopy.Latest(), new EpochReport.Collector());
+             ReportSender sender = new ReportSender(r.address(), secret, false, 0, 1, () -> {
+                 if (checks.incrementAndGet() >= 3) { // stopped only after the task has polled twice
+                     throw new Stopped();
+                 }
+             })) {
+            sender.send(0, () -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IllegalStateException("not sent");
+            });
+            long t0 = System.nanoTime();
+            assertThrows(Stopped.class, () -> sender.send(1, () -> new byte[0]), "the next send waits for the first");
+            assertTrue(System.nanoTime() - t0 >= 80_000_000L, "it polled for the stop in slices while it waited");
+            assertEquals(3, checks.get());
+            release.countDown();
+        }
+    }
+
+    @Test
+    void closingLetsTheReportInFlightArriveEvenWhenTheTaskIsInterrupted() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        EpochReport.Collector collector = new EpochReport.Collector();
+        collector.expect(new EpochReport.Expected(6, 1, 0, 1, 0, 3, lengths));
+        try (Rendezvous r = new Rendezvous(HOST, 1, secret, false, new StateCopy.Latest(), collector)) {
+            ReportSender sender = new ReportSender(r.address(), secret, false, 4, 0, () -> { });
+            sender.send(0, () -> {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("the encoding was interrupted", e);
+                }
+                return report(6, 0, 0, null, StateCopy.encodeState(net, adam)).encode();
+            });
+            Thread.currentThread().interrupt(); // Spark stopping the task as it fails
+            sender.close();
+            assertTrue(Thread.interrupted(), "the interrupt is kept for the task");
+            assertEquals(0, collector.poll(0)[0].epoch(), "the driver kept the report that was in flight");
+        }
+    }
+
+    @Test
+    void theDriverCanWaitUntilAFailedJobsTasksHaveClosedTheirReportConnections() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        EpochReport.Collector collector = new EpochReport.Collector();
+        collector.expect(new EpochReport.Expected(7, 2, 0, 2, 0, 3, lengths));
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret, false, new StateCopy.Latest(), collector)) {
+            ReportSender zero = new ReportSender(r.address(), secret, false, 7, 0, () -> { });
+            ReportSender one = new ReportSender(r.address(), secret, false, 7, 1, () -> { });
+            try (ReportSender later = new ReportSender(r.address(), secret, false, 8, 0, () -> { })) {
+                one.send(0, () -> report(7, 1, 0, null, new byte[0]).encode());
+                one.finish();
+                assertTrue(r.awaitReportsClosed(6, 0), "no connection of job 6 was ever open");
+                assertFalse(r.awaitReportsClosed(7, 200), "job 7's tasks still hold theirs");
+                zero.send(0, () -> {
+                    try {
+                        Thread.sleep(300); // still encoding as the task ends
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return report(7, 0, 0, null, StateCopy.encodeState(net, adam)).encode();
+                });
+                zero.close();
+                one.close();
+                assertTrue(r.awaitReportsClosed(7, 10_000));
+                assertEquals(0, collector.pollNow()[0].epoch(), "the report in flight was kept before the connection closed");
+                assertFalse(r.awaitReportsClosed(8, 0), "another job's connection is its own");
             }
         }
     }
