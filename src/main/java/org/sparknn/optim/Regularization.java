@@ -49,6 +49,11 @@ public record Regularization(double l1, double l2, boolean l1Proximal, double ma
 
     /** g += l2 w (+ l1 sign(w) when L1 is not proximal). */
     public void addGradient(float[] w, float[] g, List<ParamBlock> blocks) {
+        addGradient(w, g, blocks, 0, Integer.MAX_VALUE);
+    }
+
+    /** {@link #addGradient(float[], float[], List)} on the parameters in [lo, hi) only. */
+    public void addGradient(float[] w, float[] g, List<ParamBlock> blocks, int lo, int hi) {
         float l2f = (float) l2;
         float l1Sub = l1Proximal ? 0f : (float) l1;
         if (l2f == 0 && l1Sub == 0) {
@@ -58,7 +63,7 @@ public record Regularization(double l1, double l2, boolean l1Proximal, double ma
             if (!applies(b)) {
                 continue;
             }
-            for (int i = b.offset(); i < b.end(); i++) {
+            for (int i = Math.max(lo, b.offset()); i < Math.min(hi, b.end()); i++) {
                 g[i] += l2f * w[i] + l1Sub * Math.signum(w[i]);
             }
         }
@@ -66,6 +71,11 @@ public record Regularization(double l1, double l2, boolean l1Proximal, double ma
 
     /** Proximal L1 step with threshold lr * l1 (after the optimizer update). */
     public void proximalL1(float[] w, List<ParamBlock> blocks, double lr) {
+        proximalL1(w, blocks, lr, 0, Integer.MAX_VALUE);
+    }
+
+    /** {@link #proximalL1(float[], List, double)} on the parameters in [lo, hi) only. */
+    public void proximalL1(float[] w, List<ParamBlock> blocks, double lr, int lo, int hi) {
         if (!l1Proximal || l1 == 0) {
             return;
         }
@@ -74,11 +84,16 @@ public record Regularization(double l1, double l2, boolean l1Proximal, double ma
             if (!applies(b)) {
                 continue;
             }
-            for (int i = b.offset(); i < b.end(); i++) {
+            for (int i = Math.max(lo, b.offset()); i < Math.min(hi, b.end()); i++) {
                 float v = w[i];
                 w[i] = v > threshold ? v - threshold : v < -threshold ? v + threshold : 0f;
             }
         }
+    }
+
+    /** Whether {@link #applyMaxNorm} acts: it needs every weight of a unit at once. */
+    public boolean maxNormOn() {
+        return maxNorm > 0;
     }
 
     /** Rescales each unit's incoming weight vector whose L2 norm exceeds maxNorm. */

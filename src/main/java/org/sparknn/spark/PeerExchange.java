@@ -348,6 +348,29 @@ final class PeerExchange implements AutoCloseable {
         return finish();
     }
 
+    /** Whether every partition is in this JVM and the tasks sum their own arrays ({@link SharedSum}): then steps can be sliced. */
+    boolean sharesMemory() {
+        return shared != null;
+    }
+
+    /**
+     * Ends a step begun with {@link #begin} by {@link SharedSum.Member#reduceAndStep}: the sum and
+     * the update split by slices among the tasks; only when {@link #sharesMemory}.
+     */
+    SharedSum.Sliced finishSliced(float[] w, SharedSum.SliceStep step, boolean wantGather) {
+        Pending p = pending;
+        pending = null;
+        long before = shared.sumNanos();
+        SharedSum.Sliced done = shared.reduceAndStep(p.g(), p.n(), p.figures(), w, step, wantGather);
+        busyNanos += shared.sumNanos() - before;
+        return done;
+    }
+
+    /** After sliced steps, every task at the same point: each task's slice of these arrays copied to all ({@link SharedSum.Member#gather}). */
+    void gatherSlices(List<float[]> arrays) {
+        shared.gather(arrays);
+    }
+
     /** Bucket time: from when each bucket was final on this task to when its sum was in place, summed over buckets and steps. */
     long busyNanos() {
         return busyNanos;

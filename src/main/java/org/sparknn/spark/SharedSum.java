@@ -2,6 +2,7 @@ package org.sparknn.spark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -16,6 +17,14 @@ import java.util.function.BooleanSupplier;
  * compute, hence the same bits, and writes the sum into every array; a second barrier ends the
  * step. The work is split over the tasks themselves, which run on their own cores, so the sum of
  * a 1 MB gradient costs each of two tasks about what reading and writing its half costs.
+ * <p>
+ * {@link Member#reduceAndStep} goes further when the update acts element by element: task p sums
+ * its slice into its own array only, applies the step to its slice of its own weights and
+ * optimizer state, and writes the new weights of the slice into every task's weights, so each
+ * task reads and writes a P-th of the optimizer's arrays per step instead of all of them (the
+ * update's memory traffic, which dominates it, is split like the sum's). The optimizer state of
+ * a slice is then current only on its owner; {@link Member#gather} copies every slice to every
+ * task when a whole state is needed (an epoch's report, a state copy, the next job).
  * <p>
  * Waits spin briefly (a partner is usually microseconds behind, and waking a parked thread costs
  * tens of microseconds), then park; they end with an error when a partner left (failed or
@@ -36,6 +45,12 @@ final class SharedSum {
     private final float[][][] arrays;
     private final int[][] lengths;
     private final byte[][][] figures;
+    /** Sliced steps: the tasks' weights, the first non-finite mean gradient of each slice and its value, state gathers asked for. */
+    private final float[][][] weights;
+    private final int[][] nonFinite;
+    private final float[][] nonFiniteValue;
+    private final boolean[][] gatherWanted;
+    private final List<float[]>[][] states;
     private final AtomicInteger arrived = new AtomicInteger();
     private volatile int generation;
     private volatile String left;
@@ -48,6 +63,13 @@ final class SharedSum {
         this.arrays = new float[2][parties][];
         this.lengths = new int[2][parties];
         this.figures = new byte[2][parties][];
+        this.weights = new float[2][parties][];
+        this.nonFinite = new int[2][parties];
+        this.nonFiniteValue = new float[2][parties];
+        this.gatherWanted = new boolean[2][parties];
+        @SuppressWarnings("unchecked")
+        List<float[]>[][] lists = new List[2][parties];
+        this.states = lists;
         this.parked = new AtomicReferenceArray<>(parties);
     }
 
@@ -106,6 +128,87 @@ final class SharedSum {
             sumNanos += System.nanoTime() - t0;
             await();
             return all;
+        }
+
+        /**
+         * A step whose update is split by slices (see the class comment): posts g[0, n) (this
+         * task's gradient sum), its figures and its weights w (n values, the same on every task
+         * before the step); once all have, {@code step} gets every partition's figures, then this
+         * task's slice [lo, hi) of g, summed over the partitions in partition order, to apply to
+         * its weights, which are then copied into every task's. When this returns, every task's
+         * w holds the whole step. {@code wantGather}: this task asks all to {@link #gather} after it.
+         */
+        Sliced reduceAndStep(float[] g, int n, byte[] own, float[] w, SliceStep step, boolean wantGather) {
+            int slot = (int) (exchanges++ & 1);
+            arrays[slot][self] = g;
+            lengths[slot][self] = n;
+            figures[slot][self] = own;
+            weights[slot][self] = w;
+            gatherWanted[slot][self] = wantGather;
+            await();
+            byte[][] all = figures[slot].clone();
+            if (!allLengths(slot, n)) {
+                throw new IllegalStateException("partition " + self + ": the partitions' gradients differ in length "
+                        + java.util.Arrays.toString(lengths[slot]) + " (do all workers run the same network?)");
+            }
+            step.figures(all);
+            long t0 = System.nanoTime();
+            int lo = slice(n, self);
+            int hi = slice(n, self + 1);
+            int bad = -1;
+            if (lo < hi) {
+                sumInto(arrays[slot], g, lo, hi);
+                bad = step.apply(g, lo, hi);
+                if (bad < 0) {
+                    for (int q = 0; q < parties; q++) {
+                        if (q != self) {
+                            System.arraycopy(w, lo, weights[slot][q], lo, hi - lo);
+                        }
+                    }
+                }
+            }
+            nonFinite[slot][self] = bad;
+            nonFiniteValue[slot][self] = bad >= 0 ? g[bad] : 0f;
+            sumNanos += System.nanoTime() - t0;
+            await();
+            int first = -1;
+            float value = 0f;
+            boolean gather = false;
+            for (int q = 0; q < parties; q++) { // slices are in partition order: the first found is the lowest index
+                if (first < 0 && nonFinite[slot][q] >= 0) {
+                    first = nonFinite[slot][q];
+                    value = nonFiniteValue[slot][q];
+                }
+                gather |= gatherWanted[slot][q];
+            }
+            return new Sliced(all, first, value, gather);
+        }
+
+        /**
+         * After sliced steps: every task posts its arrays (the optimizer state, each as long as
+         * the gradient) and copies its own slice of each into every other task's, so all hold
+         * the whole state. Every task calls it at the same point.
+         */
+        void gather(List<float[]> own) {
+            int slot = (int) (exchanges++ & 1);
+            states[slot][self] = own;
+            await();
+            for (int q = 0; q < parties; q++) {
+                List<float[]> theirs = states[slot][q];
+                if (theirs.size() != own.size()) {
+                    throw new IllegalStateException("partition " + self + ": partition " + q + " holds " + theirs.size()
+                            + " state arrays, this one " + own.size() + " (do all workers run the same optimizer?)");
+                }
+                for (int a = 0; a < own.size(); a++) {
+                    float[] mine = own.get(a);
+                    int lo = slice(mine.length, self);
+                    int hi = slice(mine.length, self + 1);
+                    if (q != self && lo < hi) {
+                        System.arraycopy(mine, lo, theirs.get(a), lo, hi - lo);
+                    }
+                }
+            }
+            await();
         }
 
         private boolean allLengths(int slot, int n) {
@@ -177,6 +280,46 @@ final class SharedSum {
                     LockSupport.unpark(t);
                 }
             }
+        }
+    }
+
+    /** What a task does within {@link Member#reduceAndStep}. */
+    interface SliceStep {
+        /** Every partition's figures, by partition, before the slice is applied. */
+        void figures(byte[][] all);
+
+        /** Applies the step to slice [lo, hi), whose gradient sum g holds; returns the first non-finite index, or -1. */
+        int apply(float[] g, int lo, int hi);
+    }
+
+    /** A sliced step's outcome: the figures, the first non-finite mean gradient (-1: none) and its value, and whether to gather. */
+    record Sliced(byte[][] figures, int nonFinite, float nonFiniteValue, boolean gather) {
+    }
+
+    /** own[lo, hi) = ((0 + a[0]) + a[1]) + ... over [lo, hi) (own is one of the a[q]: each index is read before it is written). */
+    static void sumInto(float[][] a, float[] own, int lo, int hi) {
+        if (a.length == 2) {
+            float[] first = a[0];
+            float[] second = a[1];
+            for (int i = lo; i < hi; i++) {
+                own[i] = (0f + first[i]) + second[i];
+            }
+            return;
+        }
+        float[] s = new float[Math.min(2048, hi - lo)];
+        for (int from = lo; from < hi; from += s.length) {
+            int len = Math.min(s.length, hi - from);
+            float[] first = a[0];
+            for (int i = 0; i < len; i++) {
+                s[i] = 0f + first[from + i];
+            }
+            for (int q = 1; q < a.length; q++) {
+                float[] g = a[q];
+                for (int i = 0; i < len; i++) {
+                    s[i] += g[from + i];
+                }
+            }
+            System.arraycopy(s, 0, own, from, len);
         }
     }
 

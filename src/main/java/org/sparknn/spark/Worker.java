@@ -297,14 +297,18 @@ final class Worker {
         long steps = st.stepper.plan().stepsPerEpoch();
         long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
         long lastCopy = System.nanoTime();
+        boolean sliced = slicedSteps(peers, st, bnSync);
         for (long s = stepsDone; s < steps; s++) {
             context.killTaskIfInterrupted();
             reports.checkFailed();
             TaskHooks.beforeStep(p, firstStep + s);
             long t0 = System.nanoTime();
             long t1;
-            byte[][] figures;
+            byte[][] figures = null;
             int[] touched = null;
+            BatchResult global = null;
+            double penalty = 0;
+            boolean copyNow = p == 0 && s + 1 < steps && System.nanoTime() - lastCopy >= copyEveryNanos;
             if (bnSync && !st.net.sparseInput()) { // BN exchanges run during backward: the gradient's follows it
                 BatchResult local = st.stepper.gradientSum(block, epoch, s, firstStep + s);
                 t1 = System.nanoTime();
@@ -321,6 +325,9 @@ final class Worker {
                     TouchedRows.unpackOthers(st.compact, st.net);
                 }
             } else {
+                if (sliced) {
+                    penalty = update.beginSliced();
+                }
                 st.stepper.gradientSum(block, epoch, s, firstStep + s, new Network.BackwardProgress() {
                     @Override
                     public void forwardDone(BatchResult figures) {
@@ -333,17 +340,40 @@ final class Worker {
                     }
                 });
                 t1 = System.nanoTime();
-                figures = peers.finish();
+                if (sliced) {
+                    BatchResult[] merged = new BatchResult[1];
+                    SharedSum.Sliced done = peers.finishSliced(st.net.store().values(), new SharedSum.SliceStep() {
+                        @Override
+                        public void figures(byte[][] all) {
+                            merged[0] = BatchResultBytes.merge(all);
+                        }
+
+                        @Override
+                        public int apply(float[] g, int lo, int hi) {
+                            return update.applySlice(merged[0].count(), g, lo, hi);
+                        }
+                    }, copyNow);
+                    global = merged[0];
+                    update.finishSliced(global.count(), global.bnStats(), done.nonFinite(), done.nonFiniteValue());
+                    copyNow = done.gather();
+                    if (copyNow) { // partition 0 asked for a state copy: every task brings its slices of the state
+                        peers.gatherSlices(update.updater().optimizer().state());
+                    }
+                } else {
+                    figures = peers.finish();
+                }
             }
             long t2 = System.nanoTime();
-            BatchResult global = BatchResultBytes.merge(figures);
-            double penalty = touched == null ? update.apply(global.count(), global.bnStats())
-                    : update.apply(global.count(), global.bnStats(), touched, st.compact, TouchedRows.rowsFrom(st.net));
+            if (global == null) {
+                global = BatchResultBytes.merge(figures);
+                penalty = touched == null ? update.apply(global.count(), global.bnStats())
+                        : update.apply(global.count(), global.bnStats(), touched, st.compact, TouchedRows.rowsFrom(st.net));
+            }
             lossSum += global.lossSum();
             penaltySum += penalty * global.count();
             count += global.count();
             correct += global.correct();
-            if (p == 0 && s + 1 < steps && System.nanoTime() - lastCopy >= copyEveryNanos) {
+            if (p == 0 && copyNow) {
                 sendCopy(task, epoch, s + 1, new Tasks.EpochSums(lossSum, penaltySum, count, correct), st.net,
                         update.updater().optimizer());
                 lastCopy = System.nanoTime();
@@ -351,8 +381,22 @@ final class Worker {
             compute += t1 - t0;
             exchange += t2 - t1;
         }
+        if (sliced) { // the whole optimizer state on every task: for partition 0's report, and for the next job
+            peers.gatherSlices(update.updater().optimizer().state());
+        }
         return new EpochSteps(new Tasks.EpochSums(lossSum, penaltySum, count, correct), compute, exchange, busyBefore,
                 overlappedBefore);
+    }
+
+    /**
+     * Whether the steps of this task split the update among the tasks ({@link SharedSum.Member#reduceAndStep}):
+     * when all share this JVM's memory, on dense input without synchronized BN, with an update
+     * that acts element by element. The same answer on every task (a setting or a fact of the stage),
+     * unless a benchmark turns it off with the system property sparknn.slicedSteps=false.
+     */
+    private static boolean slicedSteps(PeerExchange peers, State st, boolean bnSync) {
+        return peers.sharesMemory() && !bnSync && st.replicatedStep().sliceable()
+                && !"false".equals(System.getProperty("sparknn.slicedSteps"));
     }
 
     /**

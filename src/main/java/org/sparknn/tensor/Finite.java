@@ -12,26 +12,36 @@ public final class Finite {
 
     /** a[i] *= s for i < len; returns the first i whose result is not finite, or -1. The same values either way. */
     public static int scaleAndFind(float[] a, int len, float s) {
-        int i = VECTOR ? VectorFinite.scale(a, len, s) : 0;
+        return scaleAndFind(a, 0, len, s);
+    }
+
+    /** a[i] *= s for from <= i < to; returns the first i whose result is not finite, or -1. */
+    public static int scaleAndFind(float[] a, int from, int to, float s) {
+        int i = VECTOR ? VectorFinite.scale(a, from, to, s) : from;
         int bad = -1;
         if (i < 0) { // some value of the vectors is not finite: scale the rest, then find the first
             i = -i - 1;
             bad = Integer.MAX_VALUE;
         }
-        for (; i < len; i++) {
+        for (; i < to; i++) {
             float v = a[i] * s;
             a[i] = v;
             if (bad == -1 && !Float.isFinite(v)) {
                 bad = i;
             }
         }
-        return bad == Integer.MAX_VALUE ? find(a, len) : bad;
+        return bad == Integer.MAX_VALUE ? find(a, from, to) : bad;
     }
 
     /** The first i < len with a non-finite a[i], or -1. */
     public static int find(float[] a, int len) {
-        int i = VECTOR ? VectorFinite.finitePrefix(a, len) : 0;
-        for (; i < len; i++) {
+        return find(a, 0, len);
+    }
+
+    /** The first i in [from, to) with a non-finite a[i], or -1. */
+    public static int find(float[] a, int from, int to) {
+        int i = VECTOR ? VectorFinite.finitePrefix(a, from, to) : from;
+        for (; i < to; i++) {
             if (!Float.isFinite(a[i])) {
                 return i;
             }

@@ -15,10 +15,10 @@ final class VectorFinite {
     private VectorFinite() {}
 
     /** Scales whole vectors in place; returns where the scalar loop takes over, as -(that + 1) when a scaled value was not finite. */
-    static int scale(float[] a, int len, float s) {
-        int bound = S.loopBound(len);
+    static int scale(float[] a, int from, int to, float s) {
+        int bound = from + S.loopBound(to - from);
         FloatVector nan = FloatVector.zero(S);
-        for (int i = 0; i < bound; i += S.length()) {
+        for (int i = from; i < bound; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, a, i).mul(s);
             v.intoArray(a, i);
             nan = nan.add(v.mul(0f));
@@ -26,13 +26,13 @@ final class VectorFinite {
         return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? -bound - 1 : bound;
     }
 
-    /** The whole vectors' length when all their values are finite, else 0 (the scalar loop then finds the first). */
-    static int finitePrefix(float[] a, int len) {
-        int bound = S.loopBound(len);
+    /** The end of the whole vectors from {@code from} when all their values are finite, else {@code from} (the scalar loop then finds the first). */
+    static int finitePrefix(float[] a, int from, int to) {
+        int bound = from + S.loopBound(to - from);
         FloatVector nan = FloatVector.zero(S);
-        for (int i = 0; i < bound; i += S.length()) {
+        for (int i = from; i < bound; i += S.length()) {
             nan = nan.add(FloatVector.fromArray(S, a, i).mul(0f));
         }
-        return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? 0 : bound;
+        return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? from : bound;
     }
 }

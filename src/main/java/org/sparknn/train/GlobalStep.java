@@ -5,6 +5,7 @@ import org.sparknn.nn.BnPopulation;
 import org.sparknn.nn.DenseLayer;
 import org.sparknn.nn.Network;
 import org.sparknn.nn.ParamBlock;
+import org.sparknn.optim.Optimizer;
 import org.sparknn.tensor.Finite;
 
 import java.util.List;
@@ -81,6 +82,59 @@ public final class GlobalStep {
         net.noteAllGradientsWritten(); // the penalty gradient lands everywhere
         lastLearningRate = updater.apply(w, g);
         return penalty;
+    }
+
+    /**
+     * Whether replicas that share memory may split the step ({@link #beginSliced}, {@link
+     * #applySlice} on disjoint slices, {@link #finishSliced}): dense input and an update that
+     * acts element by element ({@link Updater#sliceable}).
+     */
+    public boolean sliceable() {
+        int size = net.store().size();
+        return !net.sparseInput() && updater.sliceable()
+                && updater.optimizer().state().stream().allMatch(a -> a.length == size); // slices of the state match the weights'
+    }
+
+    /**
+     * A step split into slices, part 1, on every replica before its gradient sum is known:
+     * returns the penalty of the weights the step starts from and advances the optimizer's step
+     * count (each replica's optimizer counts every step; each updates the state of its slice).
+     */
+    public double beginSliced() {
+        double penalty = updater.penalty(net.store().values());
+        lastLearningRate = updater.beginSlicedStep();
+        return penalty;
+    }
+
+    /**
+     * Part 2, on each replica for its own slice [lo, hi): g[lo, hi) holds the gradient SUM over
+     * {@code count} samples; it becomes the mean and the step is applied to this network's weights
+     * in [lo, hi). Returns the first index whose mean gradient is not finite (the slice then left
+     * as it was), or -1.
+     */
+    public int applySlice(long count, float[] g, int lo, int hi) {
+        int bad = Finite.scaleAndFind(g, lo, hi, 1.0f / count);
+        if (bad < 0) {
+            updater.applySlice(net.store().values(), g, lo, hi, lastLearningRate);
+        }
+        return bad;
+    }
+
+    /**
+     * Part 3, on every replica once all slices are applied: the BN population update with the
+     * global batch's statistics; throws when a slice found a non-finite mean gradient (the first,
+     * {@code nonFinite}, whose value was {@code value}), as {@link #apply} would.
+     */
+    public void finishSliced(long count, List<BatchStats> bnStats, int nonFinite, float value) {
+        if (!bnStats.isEmpty()) {
+            BnPopulation.updateRunning(net.batchNormLayers(), bnStats, net.store().state());
+        }
+        if (nonFinite >= 0) {
+            Optimizer optimizer = updater.optimizer();
+            optimizer.setSteps(optimizer.steps() - 1); // the step was not taken, as apply() would not have counted it
+            throw diverged("mean gradient", nonFinite, value, lastLearningRate, count);
+        }
+        net.noteAllGradientsWritten();
     }
 
     /**

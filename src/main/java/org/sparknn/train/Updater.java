@@ -72,6 +72,40 @@ public final class Updater {
         return lr;
     }
 
+    /**
+     * Whether a step can be applied in slices of the parameters ({@link #beginSlicedStep}, then
+     * {@link #applySlice} on each): every part of it acts element by element, so no gradient
+     * clipping (a norm over all gradients) and no max-norm (a norm over each unit's weights).
+     */
+    public boolean sliceable() {
+        return clipNorm <= 0 && !regularization.maxNormOn();
+    }
+
+    /** A step applied in slices, part 1, once per step: returns its learning rate and advances the optimizer's step count. */
+    public double beginSlicedStep() {
+        double lr = schedule.at(optimizer.steps());
+        optimizer.beginStep();
+        return lr;
+    }
+
+    /**
+     * {@link #apply(float[], float[])} on the parameters in [lo, hi) only, after {@link
+     * #beginSlicedStep} returned {@code lr}: every value goes through the same operations in the
+     * same order, so the slices of a step together give the bits {@code apply} gives.
+     */
+    public void applySlice(float[] w, float[] g, int lo, int hi, double lr) {
+        regularization.addGradient(w, g, blocks, lo, hi);
+        float lrf = (float) lr;
+        for (ParamBlock b : blocks) {
+            int from = Math.max(lo, b.offset());
+            int to = Math.min(hi, b.end());
+            if (from < to) {
+                optimizer.update(w, g, from, to, lrf, regularization.applies(b) ? weightDecay : 0f);
+            }
+        }
+        regularization.proximalL1(w, blocks, lr, lo, hi);
+    }
+
     /** Told of a non-finite mean gradient; expected to throw. */
     public interface NonFinite {
         void found(int index, float value);
