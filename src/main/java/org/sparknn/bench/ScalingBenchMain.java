@@ -111,11 +111,15 @@ public final class ScalingBenchMain {
             return kappa * slowest + updateSeconds + fixedSeconds[0] + exposed;
         }
 
-        /** Seconds per step with p workers all in one JVM, whose exchange is a shared sum taking {@code exchangeSeconds} after backward. */
-        double stepInOneJvm(int p, int globalBatch, double exchangeSeconds, double kappa) {
+        /**
+         * Seconds per step with p workers all in one JVM, whose exchange is a shared sum taking
+         * {@code exchangeSeconds} after backward; with {@code updateIncluded}, the workers split
+         * the update among themselves and {@code exchangeSeconds} includes each one's part of it.
+         */
+        double stepInOneJvm(int p, int globalBatch, double exchangeSeconds, boolean updateIncluded, double kappa) {
             double local = (double) globalBatch / p;
             double slowest = compute(local) + expectedMaxOfNormals(p) * interpolate(computeStd, local);
-            return kappa * slowest + updateSeconds + fixedSeconds[0] + exchangeSeconds;
+            return kappa * slowest + (updateIncluded ? 0 : updateSeconds) + fixedSeconds[0] + exchangeSeconds;
         }
 
     }
@@ -171,14 +175,20 @@ public final class ScalingBenchMain {
                 int floats = (int) m.spec().paramCount();
                 StepTimings one = measuredStep(sc, train, m, 1);
                 if (ExchangeProbe.sharedSumInOneJvm(floats)) {
-                    double[] shared = {0, ExchangeProbe.sharedSumSeconds(1, floats), ExchangeProbe.sharedSumSeconds(2, floats)};
-                    System.out.printf(Locale.ROOT, "%s: exchange of the gradient between the tasks of one JVM (shared sum), P=1 / P=2: "
-                            + "%.3f / %.3f ms%n", m.name(), shared[1] * 1e3, shared[2] * 1e3);
+                    boolean sliced = ExchangeProbe.slicedInOneJvm(m.spec(), m.config());
+                    double[] shared = sliced
+                            ? new double[] {0, ExchangeProbe.slicedStepSeconds(1, m.spec(), m.config()),
+                                ExchangeProbe.slicedStepSeconds(2, m.spec(), m.config())}
+                            : new double[] {0, ExchangeProbe.sharedSumSeconds(1, floats), ExchangeProbe.sharedSumSeconds(2, floats)};
+                    System.out.printf(Locale.ROOT, "%s: exchange of the gradient between the tasks of one JVM (%s), P=1 / P=2: "
+                            + "%.3f / %.3f ms%n", m.name(), sliced ? "shared sum with the update split among the tasks" : "shared sum",
+                            shared[1] * 1e3, shared[2] * 1e3);
                     // what a step costs beyond compute, update and exchange (task loop, figures, BN merge), fitted at P = 1
-                    m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.stepInOneJvm(1, m.batch(), shared[1], kappa(m, 1, one)));
+                    m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.stepInOneJvm(1, m.batch(), shared[1], sliced,
+                            kappa(m, 1, one)));
                     printFixed(m);
-                    compareInOneJvm(m, 1, one, shared[1]);
-                    compareInOneJvm(m, 2, measuredStep(sc, train, m, 2), shared[2]);
+                    compareInOneJvm(m, 1, one, shared[1], sliced);
+                    compareInOneJvm(m, 2, measuredStep(sc, train, m, 2), shared[2], sliced);
                 } else { // a gradient this large goes through the chain in one JVM too (buffers handed over)
                     m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.step(1, m.batch(), inJvm.bytesPerSecond(),
                             inJvm.latencySeconds(), kappa(m, 1, one)));
@@ -229,11 +239,11 @@ public final class ScalingBenchMain {
                 m.name(), m.fixedSeconds()[0] * 1e3);
     }
 
-    /** {@link #compare} for workers all in one JVM (local[2]), whose exchange is the measured shared sum. */
-    private static void compareInOneJvm(Model m, int p, StepTimings t, double exchangeSeconds) {
+    /** {@link #compare} for workers all in one JVM (local[2]), whose exchange is the measured shared sum (with the update split, when {@code sliced}). */
+    private static void compareInOneJvm(Model m, int p, StepTimings t, double exchangeSeconds, boolean sliced) {
         double measured = t.stepMs() / 1e3;
         double kappa = kappa(m, p, t);
-        double predicted = m.stepInOneJvm(p, m.batch(), exchangeSeconds, kappa);
+        double predicted = m.stepInOneJvm(p, m.batch(), exchangeSeconds, sliced, kappa);
         System.out.printf(Locale.ROOT, "%s, batch %d, P=%d on local[2]: measured %.2f ms per step (mean task compute %.2f, slowest %.2f, "
                         + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) with compute x %.2f for sharing this machine%n",
                 m.name(), m.batch(), p, measured * 1e3, t.meanTaskComputeMs(), t.slowestComputeMs(), t.exchangeMs(),

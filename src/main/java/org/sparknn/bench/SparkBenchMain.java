@@ -180,11 +180,40 @@ public final class SparkBenchMain {
                 + "waiting after backward %.2f ms per step (last round)%n", median(ratios), rounds, rounded(ratios),
                 last.exchangeMs());
         int floats = (int) job.model().paramCount();
-        if (org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm(floats)) {
+        if (org.sparknn.spark.ExchangeProbe.slicedInOneJvm(job.model(), config)) {
+            System.out.printf(Locale.ROOT, "bundled model: the exchange itself, the shared sum of its gradient between two threads "
+                    + "with the update split between them (each sums and steps half of the parameters; barriers included, no "
+                    + "straggler): %.2f ms per step, against %.2f ms for the shared sum alone plus %.2f ms for the whole update on "
+                    + "each task; the rest of the wait after backward is the other task%n",
+                    1e3 * org.sparknn.spark.ExchangeProbe.slicedStepSeconds(2, job.model(), config),
+                    1e3 * org.sparknn.spark.ExchangeProbe.sharedSumSeconds(2, floats), 1e3 * updateSeconds(job.model(), config));
+        } else if (org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm(floats)) {
             System.out.printf(Locale.ROOT, "bundled model: the exchange itself, the shared sum of its gradient between two threads "
                     + "(barriers included, no straggler): %.2f ms per step; the rest of the wait is the other task%n",
                     1e3 * org.sparknn.spark.ExchangeProbe.sharedSumSeconds(2, floats));
         }
+    }
+
+    /** Median seconds of one replicated update (GlobalStep.apply) of a network of {@code spec}, as every task applies it without slicing. */
+    private static double updateSeconds(ModelSpec spec, TrainConfig config) {
+        Network net = Network.create(spec, 1);
+        org.sparknn.train.GlobalStep step = new org.sparknn.train.GlobalStep(net, config, 1_000_000);
+        double[] t = new double[15];
+        for (int r = -3; r < t.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 50; i++) {
+                Arrays.fill(net.store().grads(), 1e-3f);
+                step.apply(64, List.of());
+            }
+            long t1 = System.nanoTime();
+            for (int i = 0; i < 50; i++) {
+                Arrays.fill(net.store().grads(), 1e-3f);
+            }
+            if (r >= 0) {
+                t[r] = ((t1 - t0) - (System.nanoTime() - t1)) / 1e9 / 50;
+            }
+        }
+        return median(t);
     }
 
     private static double median(double[] values) {

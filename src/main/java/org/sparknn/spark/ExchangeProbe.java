@@ -26,6 +26,93 @@ public final class ExchangeProbe {
         return Worker.inJvmExchange(floats) == PeerExchange.InJvm.SHARE;
     }
 
+    /**
+     * Whether all-reduce tasks that are all in one JVM split the update of a network of {@code
+     * spec} trained with {@code config} among themselves ({@link SharedSum.Member#reduceAndStep}),
+     * as {@link Worker} decides: the shared sum, dense input, no synchronized BN, an element-wise update.
+     */
+    public static boolean slicedInOneJvm(org.sparknn.nn.ModelSpec spec, org.sparknn.train.TrainConfig config) {
+        org.sparknn.nn.Network net = org.sparknn.nn.Network.create(spec, 1);
+        return sharedSumInOneJvm(net.store().size()) && !config.get(org.sparknn.train.TrainConfig.BATCH_NORM_SYNC)
+                && new org.sparknn.train.GlobalStep(net, config, 1).sliceable();
+    }
+
+    /**
+     * Seconds per step of the exchange and update split among {@code parties} tasks of one JVM
+     * ({@link #slicedInOneJvm}): both barriers, each task's slice of the gradient sum and of the
+     * update of a network of {@code spec} trained with {@code config}, and the copy of its new
+     * weights into the other tasks'; the median over rounds of 50 steps, less the fill that
+     * stands for backward writing the gradient.
+     */
+    public static double slicedStepSeconds(int parties, org.sparknn.nn.ModelSpec spec, org.sparknn.train.TrainConfig config) {
+        String key = "probe-sliced-" + System.nanoTime();
+        SharedSum.Member[] members = new SharedSum.Member[parties];
+        for (int p = 0; p < parties; p++) {
+            members[p] = SharedSum.join(key, p, parties, 30_000);
+        }
+        int rounds = 15;
+        int perRound = 50;
+        double[][] seconds = new double[parties][rounds];
+        Thread[] threads = new Thread[parties];
+        for (int p = 0; p < parties; p++) {
+            int self = p;
+            org.sparknn.nn.Network net = org.sparknn.nn.Network.create(spec, 1);
+            org.sparknn.train.GlobalStep step = new org.sparknn.train.GlobalStep(net, config, 1_000_000);
+            threads[p] = new Thread(() -> {
+                float[] g = net.store().grads();
+                int n = net.store().size();
+                byte[] figures = new byte[64];
+                SharedSum.SliceStep slice = new SharedSum.SliceStep() {
+                    @Override
+                    public void figures(byte[][] all) {
+                    }
+
+                    @Override
+                    public int apply(float[] sum, int lo, int hi) {
+                        return step.applySlice(64, sum, lo, hi);
+                    }
+                };
+                for (int r = 0; r < rounds; r++) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < perRound; i++) {
+                        step.beginSliced();
+                        Arrays.fill(g, 0, n, 1e-3f * (self + 1));
+                        SharedSum.Sliced done = members[self].reduceAndStep(g, n, figures, net.store().values(), slice, false);
+                        step.finishSliced(64, java.util.List.of(), done.nonFinite(), done.nonFiniteValue());
+                    }
+                    seconds[self][r] = (System.nanoTime() - t0) / 1e9 / perRound;
+                }
+            }, "probe-sliced-" + p);
+            threads[p].start();
+        }
+        try {
+            for (Thread t : threads) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } finally {
+            for (SharedSum.Member m : members) {
+                m.close();
+            }
+        }
+        int floats = org.sparknn.nn.Network.create(spec, 1).store().size();
+        double[] fill = new double[rounds];
+        float[] g = new float[floats];
+        for (int r = 0; r < rounds; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < perRound; i++) {
+                Arrays.fill(g, 1e-3f);
+            }
+            fill[r] = (System.nanoTime() - t0) / 1e9 / perRound;
+        }
+        double[] t = seconds[0].clone();
+        Arrays.sort(t);
+        Arrays.sort(fill);
+        return Math.max(0, t[rounds / 2] - fill[rounds / 2]);
+    }
+
     public static int bucketFloats() {
         return PeerExchange.BUCKET;
     }
