@@ -174,7 +174,7 @@ public final class ScalingBenchMain {
             for (Model m : models) {
                 int floats = (int) m.spec().paramCount();
                 StepTimings one = measuredStep(sc, train, m, 1);
-                if (ExchangeProbe.sharedSumInOneJvm(floats)) {
+                if (ExchangeProbe.sharedSumInOneJvm(m.spec(), m.config())) {
                     boolean sliced = ExchangeProbe.slicedInOneJvm(m.spec(), m.config());
                     double[] shared = sliced
                             ? new double[] {0, ExchangeProbe.slicedStepSeconds(1, m.spec(), m.config()),

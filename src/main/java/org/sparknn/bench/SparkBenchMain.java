@@ -112,8 +112,10 @@ public final class SparkBenchMain {
                             + "reference measured right before (%,.0f samples/s; %.2f against the first); waiting for the exchange after "
                             + "backward %.2f ms per step; %s%n",
                     allReduce, allReduce / (2 * near), near, allReduce / (2 * reference), ar.exchangeMs(),
-                    master.startsWith("local[") && org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm((int) spec.paramCount())
-                            ? "the tasks of one JVM sum their arrays after backward (no links to overlap)"
+                    master.startsWith("local[") && org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm(spec, config)
+                            ? (org.sparknn.spark.ExchangeProbe.slicedInOneJvm(spec, config)
+                            ? "the tasks of one JVM sum their arrays after backward and split the update (no links to overlap)"
+                            : "the tasks of one JVM sum their arrays after backward (no links to overlap)")
                             : String.format(Locale.ROOT, "%.0f%% of the buckets' exchange time overlapped backward", 100 * ar.hiddenShare()));
             StepTimings sealed = timings(sc, train, spec, config.with(TrainConfig.WORKERS, 2)
                     .with(TrainConfig.EXCHANGE, ExchangeMode.ALLREDUCE).with(TrainConfig.ENCRYPT_EXCHANGE, true));
@@ -187,7 +189,7 @@ public final class SparkBenchMain {
                     + "each task; the rest of the wait after backward is the other task%n",
                     1e3 * org.sparknn.spark.ExchangeProbe.slicedStepSeconds(2, job.model(), config),
                     1e3 * org.sparknn.spark.ExchangeProbe.sharedSumSeconds(2, floats), 1e3 * updateSeconds(job.model(), config));
-        } else if (org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm(floats)) {
+        } else if (org.sparknn.spark.ExchangeProbe.sharedSumInOneJvm(job.model(), config)) {
             System.out.printf(Locale.ROOT, "bundled model: the exchange itself, the shared sum of its gradient between two threads "
                     + "(barriers included, no straggler): %.2f ms per step; the rest of the wait is the other task%n",
                     1e3 * org.sparknn.spark.ExchangeProbe.sharedSumSeconds(2, floats));

@@ -21,9 +21,11 @@ public final class ExchangeProbe {
 
     private ExchangeProbe() {}
 
-    /** Whether all-reduce tasks that are all in one JVM exchange a gradient of this many floats by the shared sum (else the chain). */
-    public static boolean sharedSumInOneJvm(int floats) {
-        return Worker.inJvmExchange(floats) == PeerExchange.InJvm.SHARE;
+    /** Whether all-reduce tasks that are all in one JVM exchange the gradient of this network and settings by the shared sum (else the chain). */
+    public static boolean sharedSumInOneJvm(org.sparknn.nn.ModelSpec spec, org.sparknn.train.TrainConfig config) {
+        org.sparknn.nn.Network net = org.sparknn.nn.Network.create(spec, 1);
+        return Worker.inJvmExchange(net.store().size(), Worker.updateSliceable(new org.sparknn.train.GlobalStep(net, config, 1), config))
+                == PeerExchange.InJvm.SHARE;
     }
 
     /**
@@ -33,8 +35,7 @@ public final class ExchangeProbe {
      */
     public static boolean slicedInOneJvm(org.sparknn.nn.ModelSpec spec, org.sparknn.train.TrainConfig config) {
         org.sparknn.nn.Network net = org.sparknn.nn.Network.create(spec, 1);
-        return sharedSumInOneJvm(net.store().size()) && !config.get(org.sparknn.train.TrainConfig.BATCH_NORM_SYNC)
-                && new org.sparknn.train.GlobalStep(net, config, 1).sliceable();
+        return sharedSumInOneJvm(spec, config) && Worker.updateSliceable(new org.sparknn.train.GlobalStep(net, config, 1), config);
     }
 
     /**

@@ -75,17 +75,20 @@ final class PeerExchange implements AutoCloseable {
         /** Sockets, as between JVMs. */
         SOCKETS;
 
-        /** Above this many gradient floats tasks of one JVM use the chain; at most, the shared sum. */
+        /** Above this many gradient floats tasks of one JVM whose update is not split use the chain; at most, the shared sum. */
         static final int SHARED_SUM_MAX_FLOATS = 1 << 20;
 
         /**
          * The shared sum costs least per step but nothing of it overlaps backward; the chain's
          * exchange threads overlap it, at a fixed cost per bucket and hop. Measured on local[2]
          * (`sparknn.inJvmExchange`, alternating rounds): with 270K floats (batch 64) the shared sum
-         * trained faster in 2 of 3 rounds, with 1.87M floats (batch 512) the chain in 3 of 3.
+         * trained faster in 2 of 3 rounds, with 1.87M floats (batch 512) the chain in 3 of 3. With
+         * the update split among the tasks ({@code updateSliced}) the shared sum also does a P-th of
+         * the update, and it was the faster for 1.87M floats too (in 4 of 5 rounds; its cost above
+         * compute 4.3-5.4 ms per step against 6.5-11.6 ms), so it is taken whatever the size.
          */
-        static InJvm forGradient(int floats) {
-            return floats <= SHARED_SUM_MAX_FLOATS ? SHARE : HAND_OVER;
+        static InJvm forGradient(int floats, boolean updateSliced) {
+            return updateSliced || floats <= SHARED_SUM_MAX_FLOATS ? SHARE : HAND_OVER;
         }
     }
 

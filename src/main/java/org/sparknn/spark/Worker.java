@@ -66,10 +66,10 @@ final class Worker {
      * PeerExchange.InJvm#forGradient}, unless a benchmark names another to compare them in one
      * run (system property sparknn.inJvmExchange).
      */
-    static PeerExchange.InJvm inJvmExchange(int floats) {
+    static PeerExchange.InJvm inJvmExchange(int floats, boolean updateSliced) {
         String forced = System.getProperty("sparknn.inJvmExchange");
         if (forced == null) {
-            return PeerExchange.InJvm.forGradient(floats);
+            return PeerExchange.InJvm.forGradient(floats, updateSliced);
         }
         try {
             return PeerExchange.InJvm.valueOf(forced);
@@ -232,7 +232,8 @@ final class Worker {
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         try (PeerExchange peers = new PeerExchange(host, task.rendezvous(), task.secret(), p, partitions,
                 task.generation() << 6 | Math.min(63, BarrierTaskContext.get().stageAttemptNumber()), timeoutMillis,
-                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size()));
+                maxFiguresBytes(st.net), task.encrypt(), inJvmExchange(st.net.store().size(),
+                        updateSliceable(st.replicatedStep(), task.run().config())));
              ReportSender reports = new ReportSender(task.rendezvous(), task.secret(), task.encrypt(), task.generation(), p,
                      BarrierTaskContext.get()::killTaskIfInterrupted)) {
             org.apache.spark.TaskContext context = BarrierTaskContext.get();
@@ -297,7 +298,7 @@ final class Worker {
         long steps = st.stepper.plan().stepsPerEpoch();
         long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
         long lastCopy = System.nanoTime();
-        boolean sliced = slicedSteps(peers, st, bnSync);
+        boolean sliced = peers.sharesMemory() && updateSliceable(update, task.run().config());
         for (long s = stepsDone; s < steps; s++) {
             context.killTaskIfInterrupted();
             reports.checkFailed();
@@ -389,13 +390,14 @@ final class Worker {
     }
 
     /**
-     * Whether the steps of this task split the update among the tasks ({@link SharedSum.Member#reduceAndStep}):
-     * when all share this JVM's memory, on dense input without synchronized BN, with an update
-     * that acts element by element. The same answer on every task (a setting or a fact of the stage),
-     * unless a benchmark turns it off with the system property sparknn.slicedSteps=false.
+     * Whether tasks that all share one JVM's memory split the update of {@code step} among
+     * themselves ({@link SharedSum.Member#reduceAndStep}): on dense input without synchronized
+     * BN, with an update that acts element by element. The same answer on every task (it follows
+     * from the settings), unless a benchmark turns it off with the system property
+     * sparknn.slicedSteps=false.
      */
-    private static boolean slicedSteps(PeerExchange peers, State st, boolean bnSync) {
-        return peers.sharesMemory() && !bnSync && st.replicatedStep().sliceable()
+    static boolean updateSliceable(GlobalStep step, TrainConfig config) {
+        return !config.get(TrainConfig.BATCH_NORM_SYNC) && step.sliceable()
                 && !"false".equals(System.getProperty("sparknn.slicedSteps"));
     }
 
