@@ -92,7 +92,8 @@ public final class GlobalStep {
     public boolean sliceable() {
         int size = net.store().size();
         return !net.sparseInput() && updater.sliceable()
-                && updater.optimizer().state().stream().allMatch(a -> a.length == size); // slices of the state match the weights'
+                // slices of the state match the weights' (plain SGD keeps an empty one)
+                && updater.optimizer().state().stream().allMatch(a -> a.length == size || a.length == 0);
     }
 
     /**

@@ -35,13 +35,19 @@ class SlicedStepTest {
 
     @Test
     void slicedStepsGiveTheReplicatedStepsBitsOnEveryTask() throws Exception {
-        TrainConfig adam = TrainConfig.defaults().with("l2", 1e-3).with("weightDecay", 0.01);
-        TrainConfig momentumL1 = TrainConfig.defaults().with("optimizer", "momentum").with("learningRate", 0.05).with("l1", 1e-3);
-        for (TrainConfig config : List.of(adam, momentumL1)) {
+        List<TrainConfig> configs = new ArrayList<>(List.of(
+                TrainConfig.defaults().with("l2", 1e-3).with("weightDecay", 0.01),
+                TrainConfig.defaults().with("optimizer", "momentum").with("learningRate", 0.05).with("l1", 1e-3),
+                TrainConfig.defaults().with("optimizer", "sgd").with("l1", 1e-3).with("l1Mode", "subgradient")
+                        .with("regularizeBiases", true)));
+        for (String optimizer : new String[] {"nesterov", "adagrad", "rmsprop", "adamw"}) {
+            configs.add(TrainConfig.defaults().with("optimizer", optimizer).with("l2", 1e-3).with("schedule", "cosine"));
+        }
+        for (TrainConfig config : configs) {
             for (int partitions : new int[] {1, 2, 3}) {
                 Network reference = Network.create(SPEC, 4);
                 GlobalStep referenceStep = new GlobalStep(reference, config, STEPS);
-                assertTrue(referenceStep.sliceable());
+                assertTrue(referenceStep.sliceable(), String.valueOf(config.get(TrainConfig.OPTIMIZER)));
                 for (int step = 0; step < STEPS; step++) {
                     float[] g = reference.store().grads();
                     for (int i = 0; i < reference.store().size(); i++) {
