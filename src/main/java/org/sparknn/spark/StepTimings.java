@@ -86,7 +86,11 @@ public final class StepTimings {
         return steps == 0 ? 0 : nanos / 1e6 / steps;
     }
 
-    /** All-reduce mode: the slowest task's wait for the exchange after its backward pass (the exchange overlap did not hide). */
+    /**
+     * All-reduce mode: the slowest task's wait for the exchange after its backward pass (the
+     * exchange overlap did not hide); when the tasks of one JVM split the update, its part of the
+     * update too.
+     */
     public double exchangeMs() {
         return ms(exchangeNanos);
     }
