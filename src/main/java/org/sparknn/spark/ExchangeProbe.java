@@ -46,72 +46,29 @@ public final class ExchangeProbe {
      * stands for backward writing the gradient.
      */
     public static double slicedStepSeconds(int parties, org.sparknn.nn.ModelSpec spec, org.sparknn.train.TrainConfig config) {
-        String key = "probe-sliced-" + System.nanoTime();
-        SharedSum.Member[] members = new SharedSum.Member[parties];
-        for (int p = 0; p < parties; p++) {
-            members[p] = SharedSum.join(key, p, parties, 30_000);
-        }
-        int rounds = 15;
-        int perRound = 50;
-        double[][] seconds = new double[parties][rounds];
-        Thread[] threads = new Thread[parties];
-        for (int p = 0; p < parties; p++) {
-            int self = p;
+        int floats = org.sparknn.nn.Network.create(spec, 1).store().size();
+        return groupStepSeconds(parties, floats, "probe-sliced-", (self, member) -> {
             org.sparknn.nn.Network net = org.sparknn.nn.Network.create(spec, 1);
             org.sparknn.train.GlobalStep step = new org.sparknn.train.GlobalStep(net, config, 1_000_000);
-            threads[p] = new Thread(() -> {
-                float[] g = net.store().grads();
-                int n = net.store().size();
-                byte[] figures = new byte[64];
-                SharedSum.SliceStep slice = new SharedSum.SliceStep() {
-                    @Override
-                    public void figures(byte[][] all) {
-                    }
-
-                    @Override
-                    public int apply(float[] sum, int lo, int hi) {
-                        return step.applySlice(64, sum, lo, hi);
-                    }
-                };
-                for (int r = 0; r < rounds; r++) {
-                    long t0 = System.nanoTime();
-                    for (int i = 0; i < perRound; i++) {
-                        step.beginSliced();
-                        Arrays.fill(g, 0, n, 1e-3f * (self + 1));
-                        SharedSum.Sliced done = members[self].reduceAndStep(g, n, figures, net.store().values(), slice, false);
-                        step.finishSliced(64, java.util.List.of(), done.nonFinite(), done.nonFiniteValue());
-                    }
-                    seconds[self][r] = (System.nanoTime() - t0) / 1e9 / perRound;
+            float[] g = net.store().grads();
+            byte[] figures = new byte[64];
+            SharedSum.SliceStep slice = new SharedSum.SliceStep() {
+                @Override
+                public void figures(byte[][] all) {
                 }
-            }, "probe-sliced-" + p);
-            threads[p].start();
-        }
-        try {
-            for (Thread t : threads) {
-                t.join();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } finally {
-            for (SharedSum.Member m : members) {
-                m.close();
-            }
-        }
-        int floats = org.sparknn.nn.Network.create(spec, 1).store().size();
-        double[] fill = new double[rounds];
-        float[] g = new float[floats];
-        for (int r = 0; r < rounds; r++) {
-            long t0 = System.nanoTime();
-            for (int i = 0; i < perRound; i++) {
-                Arrays.fill(g, 1e-3f);
-            }
-            fill[r] = (System.nanoTime() - t0) / 1e9 / perRound;
-        }
-        double[] t = seconds[0].clone();
-        Arrays.sort(t);
-        Arrays.sort(fill);
-        return Math.max(0, t[rounds / 2] - fill[rounds / 2]);
+
+                @Override
+                public int apply(float[] sum, int lo, int hi) {
+                    return step.applySlice(64, sum, lo, hi);
+                }
+            };
+            return () -> {
+                step.beginSliced();
+                Arrays.fill(g, 0, floats, 1e-3f * (self + 1));
+                SharedSum.Sliced done = member.reduceAndStep(g, floats, figures, net.store().values(), slice, false);
+                step.finishSliced(64, java.util.List.of(), done.nonFinite(), done.nonFiniteValue());
+            };
+        });
     }
 
     public static int bucketFloats() {
@@ -156,7 +113,29 @@ public final class ExchangeProbe {
      * median over rounds of 50 exchanges, each party on its own thread.
      */
     public static double sharedSumSeconds(int parties, int floats) {
-        String key = "probe-shared-" + System.nanoTime();
+        return groupStepSeconds(parties, floats, "probe-shared-", (self, member) -> {
+            float[] g = new float[floats];
+            byte[] figures = new byte[64];
+            return () -> {
+                Arrays.fill(g, 1e-3f * self);
+                member.allReduce(g, floats, figures);
+            };
+        });
+    }
+
+    /** One party's step in a probe of a shared group: made in the party's own thread, run once per step. */
+    private interface PartyStep {
+        Runnable of(int self, SharedSum.Member member);
+    }
+
+    /**
+     * Seconds per step of {@code parties} threads in one {@link SharedSum} group, each running
+     * its {@code step} (which first fills a gradient of {@code floats} values, standing for
+     * backward writing it): the median over rounds of 50 steps of partition 0, less the median
+     * time of that fill alone.
+     */
+    private static double groupStepSeconds(int parties, int floats, String name, PartyStep step) {
+        String key = name + System.nanoTime();
         SharedSum.Member[] members = new SharedSum.Member[parties];
         for (int p = 0; p < parties; p++) {
             members[p] = SharedSum.join(key, p, parties, 30_000);
@@ -168,17 +147,15 @@ public final class ExchangeProbe {
         for (int p = 0; p < parties; p++) {
             int self = p;
             threads[p] = new Thread(() -> {
-                float[] g = new float[floats];
-                byte[] figures = new byte[64];
+                Runnable one = step.of(self, members[self]);
                 for (int r = 0; r < rounds; r++) {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < perRound; i++) {
-                        Arrays.fill(g, 1e-3f * self);
-                        members[self].allReduce(g, floats, figures);
+                        one.run();
                     }
                     seconds[self][r] = (System.nanoTime() - t0) / 1e9 / perRound;
                 }
-            }, "probe-shared-" + p);
+            }, name + p);
             threads[p].start();
         }
         try {

@@ -306,25 +306,16 @@ final class SharedSum {
             }
             return;
         }
-        float[] s = new float[Math.min(2048, hi - lo)];
-        for (int from = lo; from < hi; from += s.length) {
-            int len = Math.min(s.length, hi - from);
-            float[] first = a[0];
-            for (int i = 0; i < len; i++) {
-                s[i] = 0f + first[from + i];
-            }
-            for (int q = 1; q < a.length; q++) {
-                float[] g = a[q];
-                for (int i = 0; i < len; i++) {
-                    s[i] += g[from + i];
-                }
-            }
-            System.arraycopy(s, 0, own, from, len);
-        }
+        sumBlocks(a, lo, hi, new float[][] {own});
     }
 
     /** a[q][lo, hi) = ((0 + a[0]) + a[1]) + ... for every q, in blocks that stay in L1 between the passes. */
     static void sum(float[][] a, int lo, int hi) {
+        sumBlocks(a, lo, hi, a);
+    }
+
+    /** into[q][lo, hi) = ((0 + a[0]) + a[1]) + ... for every q, a block at a time (each block is summed before it is written). */
+    private static void sumBlocks(float[][] a, int lo, int hi, float[][] into) {
         float[] s = new float[Math.min(2048, hi - lo)];
         for (int from = lo; from < hi; from += s.length) {
             int len = Math.min(s.length, hi - from);
@@ -338,7 +329,7 @@ final class SharedSum {
                     s[i] += g[from + i];
                 }
             }
-            for (float[] g : a) {
+            for (float[] g : into) {
                 System.arraycopy(s, 0, g, from, len);
             }
         }

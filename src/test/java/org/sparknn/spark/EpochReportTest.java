@@ -287,4 +287,34 @@ class EpochReportTest {
             }
         }
     }
+
+    @Test
+    void aReportCutShortOrAConnectionWithAMalformedIdIsRefusedAndKeepsNothing() throws Exception {
+        byte[] secret = Handshake.newSecret();
+        EpochReport.Collector collector = new EpochReport.Collector();
+        collector.expect(new EpochReport.Expected(9, 2, 0, 1, 0, 3, lengths));
+        try (Rendezvous r = new Rendezvous(HOST, 2, secret, false, new StateCopy.Latest(), collector)) {
+            byte[] whole = report(9, 1, 0, null, new byte[0]).encode();
+            try (Socket s = PeerExchangeTest.open(r.address())) { // a report of job 9, partition 1, cut short
+                Handshake.connect(s, secret, "rendezvous", (1L << 62) | (9L << 16) | 1);
+                DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                out.writeInt(whole.length);
+                out.write(whole, 0, whole.length / 2);
+                out.flush();
+            }
+            try (Socket s = PeerExchangeTest.open(r.address())) { // bits above the job's field: refused at the handshake
+                assertThrows(IOException.class, () -> Handshake.connect(s, secret, "rendezvous", (1L << 62) | (1L << 50) | 1));
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (r.refused() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(2, r.refused());
+            assertNull(collector.pollNow());
+            assertTrue(r.awaitReportsClosed(9, 5_000), "the cut connection no longer counts as open");
+            Rendezvous.sendReport(r.address(), secret, false, 9, 1, whole); // the whole report still gets through
+            Rendezvous.sendReport(r.address(), secret, false, 9, 0, report(9, 0, 0, null, StateCopy.encodeState(net, adam)).encode());
+            assertEquals(0, collector.poll(5000)[1].epoch());
+        }
+    }
 }
