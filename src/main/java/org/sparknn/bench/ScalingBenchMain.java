@@ -52,8 +52,9 @@ import java.util.TreeMap;
  * where overlap = 0.5: buckets travel during backward, about two thirds of a step's compute, and
  * the first bucket is final only after the top layers. The run prints measured and predicted
  * step times for P = 1, 2 on local[2] (and P = 2 with two executor JVMs with --local-cluster,
- * whose links take the loopback bandwidth measured with both directions streaming at once: the
- * chain's way up and way down share the machine's cores there),
+ * whose links take the latency and bandwidth fitted to whole exchanges of several sizes between
+ * those two JVMs, {@link ExchangeProbe#betweenExecutors}: the chain's way up and way down share
+ * the machine's cores there),
  * then predictions for P = 4..64 on networks of 10 and 25 Gbit/s with 50-100 us latency, where
  * each worker has a core of this machine to itself (bandwidth is also limited by the CPU cost
  * per byte of a socket link, measured on loopback).
@@ -205,9 +206,12 @@ public final class ScalingBenchMain {
             JavaSparkContext csc = JavaSparkContext.fromSparkContext(cluster.sparkContext());
             try {
                 for (Model m : models) {
-                    // the way up and the way down share this machine's cores: the both-ways bandwidth
-                    compare(m, 2, "local-cluster (2 executor JVMs, loopback sockets)", measuredStep(csc, train, m, 2),
-                            loopbackBothWays);
+                    // the links as the exchange itself runs them between the two executor JVMs
+                    ExchangeProbe.LinkFigures executors = ExchangeProbe.betweenExecutors(csc, (int) m.spec().paramCount());
+                    System.out.printf(Locale.ROOT, "%s: links between the two executor JVMs, fitted to all-reduces of 1, 2 and 4 buckets "
+                                    + "and of the gradient with nothing else running: latency %.1f us, %.2f GB/s each way%n", m.name(),
+                            executors.latencySeconds() * 1e6, executors.bytesPerSecond() / 1e9);
+                    compare(m, 2, "local-cluster (2 executor JVMs, loopback sockets)", measuredStep(csc, train, m, 2), executors);
                 }
             } finally {
                 cluster.stop();

@@ -186,6 +186,103 @@ public final class ExchangeProbe {
         return Math.max(0, t[rounds / 2] - fill[rounds / 2]);
     }
 
+    /**
+     * Latency and bandwidth of the all-reduce between two executor JVMs, measured with the
+     * exchange itself: a barrier job of two tasks (one per executor on local-cluster[2,1,..])
+     * that set up a {@link PeerExchange} as training does and time its whole exchange, with the
+     * gradient already final, of 1, 2 and 4 buckets and of {@code floats} values. The model's
+     * chain at P = 2 is t(n) = 4n / bw + 2 hop, hop = latency + bucket / bw: bandwidth is the
+     * least-squares slope over the sizes, latency what the intercept leaves (0 when the pipelined
+     * chain is quicker on few buckets than that form says). These figures include what the chain
+     * costs between processes on the executors' cores: wake-ups of the link threads, both
+     * directions streaming at once, the receivers' adds.
+     */
+    public static LinkFigures betweenExecutors(org.apache.spark.api.java.JavaSparkContext sc, int floats) {
+        int b = PeerExchange.BUCKET;
+        int[] sizes = {b, 2 * b, 4 * b, Math.max(floats, 8 * b)};
+        return chainFit(sizes, exchangeSecondsBetweenExecutors(sc, sizes), b);
+    }
+
+    /**
+     * Latency and bandwidth of a P = 2 chain from the seconds of whole exchanges of {@code
+     * sizes} floats: the least-squares line t = c + 4n / bw, then latency = c / 2 - 4 bucket / bw
+     * (c = 2 hop, hop = latency + 4 bucket / bw), at least 0.
+     */
+    static LinkFigures chainFit(int[] sizes, double[] seconds, int bucket) {
+        if (sizes.length < 2 || sizes.length != seconds.length) {
+            throw new IllegalArgumentException("a fit needs two or more sizes with a time each, got " + sizes.length + " and "
+                    + seconds.length);
+        }
+        double mx = 0;
+        double my = 0;
+        for (int k = 0; k < sizes.length; k++) {
+            mx += 4.0 * sizes[k] / sizes.length;
+            my += seconds[k] / sizes.length;
+        }
+        double sxy = 0;
+        double sxx = 0;
+        for (int k = 0; k < sizes.length; k++) {
+            sxy += (4.0 * sizes[k] - mx) * (seconds[k] - my);
+            sxx += (4.0 * sizes[k] - mx) * (4.0 * sizes[k] - mx);
+        }
+        if (!(sxy > 0)) {
+            throw new IllegalStateException("exchange times do not grow with size: " + java.util.Arrays.toString(seconds));
+        }
+        double bytesPerSecond = sxx / sxy;
+        double intercept = my - mx / bytesPerSecond;
+        return new LinkFigures(Math.max(0, intercept / 2 - 4.0 * bucket / bytesPerSecond), bytesPerSecond);
+    }
+
+    /**
+     * Median seconds of one whole all-reduce of each of {@code sizes} floats between two tasks
+     * of a barrier job (on local-cluster[2,1,..], one per executor JVM), the gradient already final.
+     */
+    public static double[] exchangeSecondsBetweenExecutors(org.apache.spark.api.java.JavaSparkContext sc, int[] sizes) {
+        byte[] secret = Handshake.newSecret();
+        try (Rendezvous rendezvous = new Rendezvous(sc.getConf().get("spark.driver.host", "127.0.0.1"), 2, secret)) {
+            String address = rendezvous.address();
+            scala.reflect.ClassTag<double[]> tag = scala.reflect.ClassTag$.MODULE$.apply(double[].class);
+            @SuppressWarnings("unchecked")
+            scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<double[]>> f =
+                    (scala.Function1<scala.collection.Iterator<Integer>, scala.collection.Iterator<double[]>> & java.io.Serializable)
+                            it -> scala.jdk.javaapi.CollectionConverters.asScala(
+                            java.util.List.of(exchangeSeconds(address, secret, sizes)).iterator());
+            org.apache.spark.rdd.RDD<Integer> two = sc.parallelize(java.util.List.of(0, 1), 2).rdd();
+            return org.apache.spark.api.java.JavaRDD.fromRDD(two.barrier().mapPartitions(f, false, tag), tag).collect().get(0);
+        }
+    }
+
+    /** A task's part of {@link #betweenExecutors}: the median seconds of one whole exchange of each size, after warm-up. */
+    private static double[] exchangeSeconds(String rendezvous, byte[] secret, int[] sizes) {
+        int partition = org.apache.spark.BarrierTaskContext.get().partitionId();
+        String host = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
+        float[] g = new float[sizes[sizes.length - 1]];
+        byte[] figures = new byte[8];
+        double[] medians = new double[sizes.length];
+        try (PeerExchange peers = new PeerExchange(host, rendezvous, secret, partition, 2, 0, 30_000, 64, false,
+                PeerExchange.InJvm.HAND_OVER)) {
+            // the executors' JIT compiles the links' paths; both tasks run the same count of exchanges
+            for (int warm = 0; warm < 1000 + 10 * sizes.length; warm++) {
+                int n = warm < 1000 ? sizes[0] : sizes[(warm - 1000) / 10];
+                Arrays.fill(g, 0, n, 1e-3f);
+                peers.allReduce(g, n, figures);
+            }
+            for (int k = 0; k < sizes.length; k++) {
+                double[] t = new double[15];
+                for (int r = 0; r < t.length; r++) {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < 20; i++) {
+                        peers.allReduce(g, sizes[k], figures);
+                    }
+                    t[r] = (System.nanoTime() - t0) / 1e9 / 20;
+                }
+                Arrays.sort(t);
+                medians[k] = t[t.length / 2];
+            }
+        }
+        return medians;
+    }
+
     public static LinkFigures inJvm() {
         String key = "probe-" + System.nanoTime();
         try (Link lower = Link.Local.end(key, true, 30_000, "probe above");
