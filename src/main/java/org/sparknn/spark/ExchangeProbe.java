@@ -306,7 +306,7 @@ public final class ExchangeProbe {
 
     private static LinkFigures loopback(boolean bothWays) {
         byte[] secret = Handshake.newSecret();
-        try (ServerSocket server = new ServerSocket()) {
+        try (ServerSocket server = java.nio.channels.ServerSocketChannel.open().socket()) {
             server.bind(new InetSocketAddress("127.0.0.1", 0));
             CompletableFuture<Link> accepted = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -320,7 +320,7 @@ public final class ExchangeProbe {
                     throw new UncheckedIOException(e);
                 }
             });
-            Socket s = new Socket();
+            Socket s = java.nio.channels.SocketChannel.open().socket();
             s.setTcpNoDelay(true);
             s.setSendBufferSize(4 << 20);
             s.setReceiveBufferSize(4 << 20);

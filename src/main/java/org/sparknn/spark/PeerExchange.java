@@ -104,7 +104,7 @@ final class PeerExchange implements AutoCloseable {
         Link linkAbove = null;
         SharedSum.Member member = null;
         try {
-            listening = new ServerSocket();
+            listening = java.nio.channels.ServerSocketChannel.open().socket(); // links use the accepted sockets' channels
             listening.setReceiveBufferSize(4 << 20);
             listening.bind(new InetSocketAddress(host, 0), 4);
             String[] addresses = Rendezvous.meet(rendezvous, secret, partition, attempt,
@@ -156,7 +156,7 @@ final class PeerExchange implements AutoCloseable {
     private Link connectAbove(String address, byte[] secret, boolean encrypt) throws IOException {
         String hp = hostPort(address);
         int colon = hp.lastIndexOf(':');
-        Socket s = new Socket();
+        Socket s = java.nio.channels.SocketChannel.open().socket(); // the link uses its channel
         try {
             s.setTcpNoDelay(true);
             s.setSendBufferSize(4 << 20);
