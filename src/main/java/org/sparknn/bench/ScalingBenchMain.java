@@ -44,7 +44,12 @@ import java.util.TreeMap;
  * </pre>
  *
  * with fixed, what a step costs beyond these (the task's loop, the figures, the BN merge),
- * fitted on the measured P = 1 run; P = 2 is then predicted. When every worker is in one JVM
+ * fitted on the measured P = 1 run; P = 2 is then predicted. Workers that share this machine
+ * (P = 2 here) share its two cores with each other, the driver and the exchange's threads, so
+ * their compute is slower and less even than one thread's alone: for those predictions the
+ * mean and the step-to-step spread of compute are read off the run (the tasks report both),
+ * and the rest - the wait for the slowest worker that spread implies, the update and the
+ * exchange - is predicted. When every worker is in one JVM
  * (local[2]) the exchange is a shared sum over the tasks' own arrays, no links: exposed(P) is
  * then that sum's time per exchange with P threads, measured directly (for gradients up to
  * {@code PeerExchange.InJvm.SHARED_SUM_MAX_FLOATS}; larger ones take the chain in one JVM too).
@@ -93,14 +98,29 @@ public final class ScalingBenchMain {
         }
 
         /**
-         * Seconds per step with p workers whose compute runs {@code kappa} times slower than one
-         * thread alone (1 with a core each; measured when the workers share this machine). The
-         * step waits for the slowest of p workers: mean + E[max of p standard normals] x the
-         * step-to-step spread of compute.
+         * Seconds per step with p workers, each with a core of its own: the step waits for the
+         * slowest of p workers, mean + E[max of p standard normals] x one thread's step-to-step
+         * spread of compute.
          */
-        double step(int p, int globalBatch, double bytesPerSecond, double latency, double kappa) {
+        double step(int p, int globalBatch, double bytesPerSecond, double latency) {
             double local = (double) globalBatch / p;
-            double slowest = compute(local) + expectedMaxOfNormals(p) * interpolate(computeStd, local);
+            return stepAfter(p, compute(local) + expectedMaxOfNormals(p) * interpolate(computeStd, local), local,
+                    bytesPerSecond, latency);
+        }
+
+        /**
+         * {@link #step} for p workers that share this machine, whose compute per step has mean
+         * {@code kappa} x one thread's and step-to-step spread {@code spread} seconds (both read
+         * off a run: workers that share cores with each other, the driver and the exchange's
+         * threads run slower and less evenly than one thread alone).
+         */
+        double stepSharing(int p, int globalBatch, double bytesPerSecond, double latency, double kappa, double spread) {
+            double local = (double) globalBatch / p;
+            return stepAfter(p, kappa * compute(local) + expectedMaxOfNormals(p) * spread, local, bytesPerSecond, latency);
+        }
+
+        /** A step whose slowest worker computes {@code slowest} seconds at local batch {@code local}, then exchanges and updates. */
+        private double stepAfter(int p, double slowest, double local, double bytesPerSecond, double latency) {
             double bytes = 4.0 * spec.paramCount();
             double bucket = 4.0 * Math.min(ExchangeProbe.bucketFloats(), spec.paramCount());
             double hop = latency + bucket / bytesPerSecond;
@@ -109,18 +129,19 @@ public final class ScalingBenchMain {
             // the first layer's gradient is final only when backward ends: it crosses the links after it
             double late = firstLayerShare * bytes / bytesPerSecond + 2 * (p - 1) * hop;
             double exposed = Math.max(Math.max(tail, late), chain - OVERLAP * compute(local));
-            return kappa * slowest + updateSeconds + fixedSeconds[0] + exposed;
+            return slowest + updateSeconds + fixedSeconds[0] + exposed;
         }
 
         /**
-         * Seconds per step with p workers all in one JVM, whose exchange is a shared sum taking
-         * {@code exchangeSeconds} after backward; with {@code updateIncluded}, the workers split
-         * the update among themselves and {@code exchangeSeconds} includes each one's part of it.
+         * Seconds per step with p workers all in one JVM (compute as in {@link #stepSharing}),
+         * whose exchange is a shared sum taking {@code exchangeSeconds} after backward; with
+         * {@code updateIncluded}, the workers split the update among themselves and {@code
+         * exchangeSeconds} includes each one's part of it.
          */
-        double stepInOneJvm(int p, int globalBatch, double exchangeSeconds, boolean updateIncluded, double kappa) {
+        double stepInOneJvm(int p, int globalBatch, double exchangeSeconds, boolean updateIncluded, double kappa, double spread) {
             double local = (double) globalBatch / p;
-            double slowest = compute(local) + expectedMaxOfNormals(p) * interpolate(computeStd, local);
-            return kappa * slowest + (updateIncluded ? 0 : updateSeconds) + fixedSeconds[0] + exchangeSeconds;
+            double slowest = kappa * compute(local) + expectedMaxOfNormals(p) * spread;
+            return slowest + (updateIncluded ? 0 : updateSeconds) + fixedSeconds[0] + exchangeSeconds;
         }
 
     }
@@ -186,13 +207,13 @@ public final class ScalingBenchMain {
                             shared[1] * 1e3, shared[2] * 1e3);
                     // what a step costs beyond compute, update and exchange (task loop, figures, BN merge), fitted at P = 1
                     m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.stepInOneJvm(1, m.batch(), shared[1], sliced,
-                            kappa(m, 1, one)));
+                            kappa(m, 1, one), 0));
                     printFixed(m);
                     compareInOneJvm(m, 1, one, shared[1], sliced);
                     compareInOneJvm(m, 2, measuredStep(sc, train, m, 2), shared[2], sliced);
                 } else { // a gradient this large goes through the chain in one JVM too (buffers handed over)
-                    m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.step(1, m.batch(), inJvm.bytesPerSecond(),
-                            inJvm.latencySeconds(), kappa(m, 1, one)));
+                    m.fixedSeconds()[0] = Math.max(0, one.stepMs() / 1e3 - m.stepSharing(1, m.batch(), inJvm.bytesPerSecond(),
+                            inJvm.latencySeconds(), kappa(m, 1, one), 0));
                     printFixed(m);
                     compare(m, 1, "local[2]", one, inJvm);
                     compare(m, 2, "local[2]", measuredStep(sc, train, m, 2), inJvm);
@@ -231,11 +252,12 @@ public final class ScalingBenchMain {
     private static void compare(Model m, int p, String where, StepTimings t, ExchangeProbe.LinkFigures link) {
         double measured = t.stepMs() / 1e3;
         double kappa = kappa(m, p, t);
-        double predicted = m.step(p, m.batch(), link.bytesPerSecond(), link.latencySeconds(), kappa);
+        double predicted = m.stepSharing(p, m.batch(), link.bytesPerSecond(), link.latencySeconds(), kappa,
+                t.taskComputeSpreadMs() / 1e3);
         System.out.printf(Locale.ROOT, "%s, batch %d, P=%d on %s: measured %.2f ms per step (mean task compute %.2f, slowest %.2f, "
-                        + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) with compute x %.2f for sharing this machine%n",
+                        + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) %s%n",
                 m.name(), m.batch(), p, where, measured * 1e3, t.meanTaskComputeMs(), t.slowestComputeMs(), t.exchangeMs(),
-                predicted * 1e3, 100 * (predicted / measured - 1), kappa);
+                predicted * 1e3, 100 * (predicted / measured - 1), sharing(m, p, t, kappa));
     }
 
     private static void printFixed(Model m) {
@@ -247,11 +269,18 @@ public final class ScalingBenchMain {
     private static void compareInOneJvm(Model m, int p, StepTimings t, double exchangeSeconds, boolean sliced) {
         double measured = t.stepMs() / 1e3;
         double kappa = kappa(m, p, t);
-        double predicted = m.stepInOneJvm(p, m.batch(), exchangeSeconds, sliced, kappa);
+        double predicted = m.stepInOneJvm(p, m.batch(), exchangeSeconds, sliced, kappa, t.taskComputeSpreadMs() / 1e3);
         System.out.printf(Locale.ROOT, "%s, batch %d, P=%d on local[2]: measured %.2f ms per step (mean task compute %.2f, slowest %.2f, "
-                        + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) with compute x %.2f for sharing this machine%n",
+                        + "waiting for the exchange %.2f); predicted %.2f ms (%+.0f%%) %s%n",
                 m.name(), m.batch(), p, measured * 1e3, t.meanTaskComputeMs(), t.slowestComputeMs(), t.exchangeMs(),
-                predicted * 1e3, 100 * (predicted / measured - 1), kappa);
+                predicted * 1e3, 100 * (predicted / measured - 1), sharing(m, p, t, kappa));
+    }
+
+    /** What the prediction read off the run: the tasks' compute against one thread's, mean and spread. */
+    private static String sharing(Model m, int p, StepTimings t, double kappa) {
+        return String.format(Locale.ROOT, "with compute x %.2f and its step-to-step spread %.2f ms (one thread alone: %.2f ms), "
+                + "read off the run: the workers share this machine", kappa, t.taskComputeSpreadMs(),
+                1e3 * Model.interpolate(m.computeStd(), (double) m.batch() / p));
     }
 
     private static double kappa(Model m, int p, StepTimings t) {
@@ -343,7 +372,7 @@ public final class ScalingBenchMain {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  P=%-3d", p));
             for (double[] net : NETWORKS) {
                 double bw = 1 / (1 / net[0] + 1 / socketCpuBytesPerSecond);
-                double rate = m.batch() / m.step(p, m.batch(), bw, net[1], 1);
+                double rate = m.batch() / m.step(p, m.batch(), bw, net[1]);
                 line.append(String.format(Locale.ROOT, " | %2.0f Gbit/s %3.0f us: %,9.0f (%.2f)", net[0] * 8 / 1e9, net[1] * 1e6,
                         rate, rate / (p * single)));
             }
@@ -355,7 +384,7 @@ public final class ScalingBenchMain {
             double bw = 1 / (1 / NETWORKS[1][0] + 1 / socketCpuBytesPerSecond);
             int best = 1;
             for (int p = 2; p <= Math.min(256, batch); p++) {
-                if (batch / m.step(p, batch, bw, NETWORKS[1][1], 1) / (p * one) < 0.8) {
+                if (batch / m.step(p, batch, bw, NETWORKS[1][1]) / (p * one) < 0.8) {
                     break;
                 }
                 best = p;

@@ -211,6 +211,8 @@ final class AllReduceExchange implements Exchange {
             timings.exchangeBusyNanos += r.busyNanos();
             timings.exchangeOverlappedNanos += r.overlappedNanos();
             timings.taskComputeNanos += r.computeNanos();
+            timings.taskComputeSpreadMicros += r.computeSpreadMicros();
+            timings.taskEpochs++;
             timings.taskSteps += run.plan.stepsPerEpoch();
         }
         // shard q's figures came from partition q mod P, as its (q / P)-th: merged in shard order, as a validation job would

@@ -19,21 +19,24 @@ import java.util.concurrent.TimeUnit;
  * which the driver reports, checkpoints and resumes from while the tasks go on.
  *
  * @param generation the barrier job that sent it (a stale attempt's reports are refused)
+ * @param computeSpreadMicros the step-to-step spread of the task's compute in the epoch, in microseconds: its
+ *                            interquartile range / 1.349 (the standard deviation of normal jitter, which the
+ *                            odd slow step, at an epoch's start say, does not inflate)
  * @param epochNanos the task's time from the end of the epoch before (or its start) to handing this report over:
  *                   the epoch's length on the task's clock, whenever the report reaches the driver
  * @param validation the figures of validation shards p, p + P, ... in that order; null when the job does not validate
  * @param state partition 0: {@link StateCopy#encodeState} bytes; other partitions: empty
  */
 record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sums, double learningRate,
-                   long computeNanos, long exchangeNanos, long busyNanos, long overlappedNanos, long validationNanos,
+                   long computeNanos, long computeSpreadMicros, long exchangeNanos, long busyNanos, long overlappedNanos, long validationNanos,
                    long epochNanos, java.util.List<Evaluation> validation, byte[] state) {
 
     private static final int MAX_CLASSES_ON_THE_WIRE = 1 << 12;
 
     /** This report carrying {@code state} (partition 0's, encoded once the task has gone on). */
     EpochReport withState(byte[] state) {
-        return new EpochReport(generation, partition, epoch, sums, learningRate, computeNanos, exchangeNanos, busyNanos,
-                overlappedNanos, validationNanos, epochNanos, validation, state);
+        return new EpochReport(generation, partition, epoch, sums, learningRate, computeNanos, computeSpreadMicros, exchangeNanos,
+                busyNanos, overlappedNanos, validationNanos, epochNanos, validation, state);
     }
 
     byte[] encode() {
@@ -45,7 +48,7 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
         out.putInt(generation).putInt(partition).putInt(epoch);
         out.putDouble(sums.lossSum()).putDouble(sums.penaltySum()).putLong(sums.count()).putLong(sums.correct());
         out.putDouble(learningRate);
-        out.putLong(computeNanos).putLong(exchangeNanos).putLong(busyNanos).putLong(overlappedNanos).putLong(validationNanos)
+        out.putLong(computeNanos).putLong(computeSpreadMicros).putLong(exchangeNanos).putLong(busyNanos).putLong(overlappedNanos).putLong(validationNanos)
                 .putLong(epochNanos);
         out.put((byte) (validation == null ? 0 : 1));
         out.putInt(validation == null ? 0 : validation.size());
@@ -61,8 +64,8 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
         return out.array();
     }
 
-    /** The fixed part: three ints, the sums, the learning rate, six timings and the validation flag. */
-    private static final int HEADER = 3 * 4 + 4 * 8 + 8 + 6 * 8 + 1;
+    /** The fixed part: three ints, the sums, the learning rate, seven timings and the validation flag. */
+    private static final int HEADER = 3 * 4 + 4 * 8 + 8 + 7 * 8 + 1;
 
     private static int evaluationBytes(int classes) {
         return 8 + 8 + 8 + 4 + 8 * classes * classes;
@@ -108,7 +111,7 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
         }
         Tasks.EpochSums sums = new Tasks.EpochSums(in.readDouble(), in.readDouble(), in.readLong(), in.readLong());
         double learningRate = in.readDouble();
-        long[] t = new long[6];
+        long[] t = new long[7];
         for (int i = 0; i < t.length; i++) {
             t[i] = in.readLong();
         }
@@ -145,7 +148,8 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
                     + in.available() + " left; expected " + wanted);
         }
         byte[] state = in.readNBytes(stateLength); // its arrays are checked when the driver takes it (the length is exact here)
-        return new EpochReport(generation, partition, epoch, sums, learningRate, t[0], t[1], t[2], t[3], t[4], t[5], validation, state);
+        return new EpochReport(generation, partition, epoch, sums, learningRate, t[0], t[1], t[2], t[3], t[4], t[5], t[6], validation,
+                state);
     }
 
     /**

@@ -22,6 +22,8 @@ public final class StepTimings {
     long exchangeNanos;
     long exchangeBusyNanos;
     long taskComputeNanos;
+    long taskComputeSpreadMicros;
+    long taskEpochs;
     long taskSteps;
     long exchangeOverlappedNanos;
 
@@ -39,6 +41,8 @@ public final class StepTimings {
             t.exchangeNanos += e.exchangeNanos;
             t.exchangeBusyNanos += e.exchangeBusyNanos;
             t.taskComputeNanos += e.taskComputeNanos;
+            t.taskComputeSpreadMicros += e.taskComputeSpreadMicros;
+            t.taskEpochs += e.taskEpochs;
             t.taskSteps += e.taskSteps;
             t.exchangeOverlappedNanos += e.exchangeOverlappedNanos;
         }
@@ -98,6 +102,15 @@ public final class StepTimings {
     /** All-reduce mode: the mean compute per step over all tasks (the slowest task's is {@link #slowestComputeMs}). */
     public double meanTaskComputeMs() {
         return taskSteps == 0 ? 0 : taskComputeNanos / 1e6 / taskSteps;
+    }
+
+    /**
+     * All-reduce mode: the step-to-step spread of a task's compute per step (each task's
+     * interquartile range / 1.349 in each epoch, averaged); what the wait for the slowest task
+     * grows with.
+     */
+    public double taskComputeSpreadMs() {
+        return taskEpochs == 0 ? 0 : taskComputeSpreadMicros / 1e3 / taskEpochs;
     }
 
     /**

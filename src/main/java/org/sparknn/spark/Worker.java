@@ -257,7 +257,7 @@ final class Worker {
                 long optimizerSteps = optimizer.steps();
                 long now = System.nanoTime();
                 EpochReport report = new EpochReport(task.generation(), p, epoch, done.sums, update.lastLearningRate(),
-                        done.computeNanos, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
+                        done.computeNanos, done.computeSpreadMicros, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
                         peers.overlappedNanos() - done.overlappedBefore, validationNanos, now - epochStart, figures, new byte[0]);
                 epochStart = now;
                 reports.send(epoch, () -> (snapshot == null ? report : report.withState(StateCopy.encodeState(optimizerSteps, snapshot)))
@@ -275,7 +275,7 @@ final class Worker {
     }
 
     /** One epoch's global sums and this task's timings; the exchange's busy and overlapped time before it started. */
-    private record EpochSteps(Tasks.EpochSums sums, long computeNanos, long exchangeNanos, long busyBefore,
+    private record EpochSteps(Tasks.EpochSums sums, long computeNanos, long computeSpreadMicros, long exchangeNanos, long busyBefore,
                               long overlappedBefore) {
     }
 
@@ -294,6 +294,10 @@ final class Worker {
         long count = before.count();
         long correct = before.correct();
         long compute = 0;
+        // every sampleEvery-th step's compute, for its spread (at most 4096 kept)
+        long sampleEvery = Math.max(1, (st.stepper.plan().stepsPerEpoch() - stepsDone + 4095) / 4096);
+        long[] stepCompute = new long[(int) Math.min(4096, st.stepper.plan().stepsPerEpoch() - stepsDone)];
+        int sampled = 0;
         long exchange = 0;
         long steps = st.stepper.plan().stepsPerEpoch();
         long copyEveryNanos = (long) (task.run().config().get(TrainConfig.STATE_COPY_SECONDS) * 1e9);
@@ -380,13 +384,29 @@ final class Worker {
                 lastCopy = System.nanoTime();
             }
             compute += t1 - t0;
+            if (s % sampleEvery == 0 && sampled < stepCompute.length) {
+                stepCompute[sampled++] = t1 - t0;
+            }
             exchange += t2 - t1;
         }
         if (sliced) { // the whole optimizer state on every task: for partition 0's report, and for the next job
             peers.gatherSlices(update.updater().optimizer().state());
         }
-        return new EpochSteps(new Tasks.EpochSums(lossSum, penaltySum, count, correct), compute, exchange, busyBefore,
+        return new EpochSteps(new Tasks.EpochSums(lossSum, penaltySum, count, correct), compute, spreadMicros(stepCompute, sampled), exchange, busyBefore,
                 overlappedBefore);
+    }
+
+    /**
+     * The spread of the first {@code n} step computes (nanoseconds) in microseconds: interquartile
+     * range / 1.349, the standard deviation of normal jitter, robust to the odd slow step.
+     */
+    static long spreadMicros(long[] nanos, int n) {
+        if (n < 4) {
+            return 0;
+        }
+        long[] sorted = java.util.Arrays.copyOf(nanos, n);
+        java.util.Arrays.sort(sorted);
+        return Math.round((sorted[(3 * n) / 4] - sorted[n / 4]) / 1.349 / 1000);
     }
 
     /**

@@ -35,7 +35,7 @@ class EpochReportTest {
     private final Tasks.EpochSums sums = new Tasks.EpochSums(2.5, 0.25, 300, 270);
 
     private EpochReport report(int generation, int partition, int epoch, List<Evaluation> validation, byte[] state) {
-        return new EpochReport(generation, partition, epoch, sums, 0.01, 11, 22, 33, 44, 55, 66, validation, state);
+        return new EpochReport(generation, partition, epoch, sums, 0.01, 11, 77, 22, 33, 44, 55, 66, validation, state);
     }
 
     private static Evaluation figure(long correct) {
@@ -61,6 +61,9 @@ class EpochReportTest {
         assertEquals(sums, epoch[0].sums());
         assertEquals(55, epoch[1].validationNanos());
         assertEquals(66, epoch[1].epochNanos());
+        assertEquals(11, epoch[1].computeNanos());
+        assertEquals(77, epoch[1].computeSpreadMicros());
+        assertEquals(22, epoch[1].exchangeNanos());
         assertEquals(List.of(40L, 41L), epoch[0].validation().stream().map(Evaluation::correct).toList());
         assertArrayEquals(new long[] {2, 0, 0}, epoch[1].validation().get(0).confusion()[1]);
         Network copy = Network.create(net.spec(), 2);
