@@ -58,10 +58,21 @@ final class SocketLink implements Link {
         this.peer = peer;
         this.timeoutMillis = timeoutMillis;
         channel.configureBlocking(false);
-        this.readable = Selector.open();
-        this.writable = Selector.open();
-        channel.register(readable, SelectionKey.OP_READ);
-        channel.register(writable, SelectionKey.OP_WRITE);
+        Selector forReading = Selector.open();
+        Selector forWriting = null;
+        try {
+            forWriting = Selector.open();
+            channel.register(forReading, SelectionKey.OP_READ);
+            channel.register(forWriting, SelectionKey.OP_WRITE);
+        } catch (IOException | RuntimeException e) {
+            forReading.close();
+            if (forWriting != null) {
+                forWriting.close();
+            }
+            throw e;
+        }
+        this.readable = forReading;
+        this.writable = forWriting;
         this.sealer = encrypt ? StreamCipher.encrypting(directionKey(session.key(), lower ? "up" : "down")) : null;
         this.opener = encrypt ? StreamCipher.decrypting(directionKey(session.key(), lower ? "down" : "up")) : null;
     }
