@@ -109,10 +109,11 @@ public final class ScalingBenchMain {
         }
 
         /**
-         * {@link #step} for p workers that share this machine, whose compute per step has mean
-         * {@code kappa} x one thread's and step-to-step spread {@code spread} seconds (both read
-         * off a run: workers that share cores with each other, the driver and the exchange's
-         * threads run slower and less evenly than one thread alone).
+         * {@link #step} for p workers that share this machine, the slowest of which computes
+         * {@code kappa} x one thread's per step on average, with step-to-step spread {@code
+         * spread} seconds (both read off a run: workers that share cores with each other, the
+         * driver and the exchange's threads run slower, less evenly and, on cores of unequal
+         * speed, unequally).
          */
         double stepSharing(int p, int globalBatch, double bytesPerSecond, double latency, double kappa, double spread) {
             double local = (double) globalBatch / p;
@@ -245,9 +246,10 @@ public final class ScalingBenchMain {
 
     /**
      * Measured against predicted step time. The workers here share this machine's two cores with
-     * the driver and Spark, so their compute runs slower than one thread alone: that factor
-     * (kappa, mean task compute over one thread's) is read off the run and printed; the rest of
-     * the step - the slowest worker's spread, the update and the exchange - is predicted.
+     * the driver and Spark, so their compute runs slower and less evenly than one thread alone:
+     * kappa (the slowest task's mean compute over one thread's) and the spread are read off the
+     * run and printed; the rest of the step - the wait that spread implies, the update and the
+     * exchange - is predicted.
      */
     private static void compare(Model m, int p, String where, StepTimings t, ExchangeProbe.LinkFigures link) {
         double measured = t.stepMs() / 1e3;
@@ -276,15 +278,16 @@ public final class ScalingBenchMain {
                 predicted * 1e3, 100 * (predicted / measured - 1), sharing(m, p, t, kappa));
     }
 
-    /** What the prediction read off the run: the tasks' compute against one thread's, mean and spread. */
+    /** What the prediction read off the run: the slowest task's compute against one thread's, and the spread. */
     private static String sharing(Model m, int p, StepTimings t, double kappa) {
-        return String.format(Locale.ROOT, "with compute x %.2f and its step-to-step spread %.2f ms (one thread alone: %.2f ms), "
-                + "read off the run: the workers share this machine", kappa, t.taskComputeSpreadMs(),
+        return String.format(Locale.ROOT, "with the slowest task's compute x %.2f one thread's and a step-to-step spread of %.2f ms "
+                + "(one thread alone: %.2f ms), read off the run: the workers share this machine", kappa, t.taskComputeSpreadMs(),
                 1e3 * Model.interpolate(m.computeStd(), (double) m.batch() / p));
     }
 
+    /** The slowest task's mean compute per step over one thread's at the same local batch. */
     private static double kappa(Model m, int p, StepTimings t) {
-        return t.meanTaskComputeMs() / 1e3 / m.compute((double) m.batch() / p);
+        return t.slowestComputeMs() / 1e3 / m.compute((double) m.batch() / p);
     }
 
     /** One thread's gradient time at local batch sizes 1, 2, 4, ... up to maxBatch, and the update time. */

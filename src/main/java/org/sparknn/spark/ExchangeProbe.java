@@ -238,6 +238,9 @@ public final class ExchangeProbe {
      * of a barrier job (on local-cluster[2,1,..], one per executor JVM), the gradient already final.
      */
     public static double[] exchangeSecondsBetweenExecutors(org.apache.spark.api.java.JavaSparkContext sc, int[] sizes) {
+        if (sizes.length == 0 || Arrays.stream(sizes).anyMatch(n -> n < 1)) {
+            throw new IllegalArgumentException("exchange sizes must be one or more positive float counts, got " + Arrays.toString(sizes));
+        }
         byte[] secret = Handshake.newSecret();
         try (Rendezvous rendezvous = new Rendezvous(sc.getConf().get("spark.driver.host", "127.0.0.1"), 2, secret)) {
             String address = rendezvous.address();
@@ -256,16 +259,14 @@ public final class ExchangeProbe {
     private static double[] exchangeSeconds(String rendezvous, byte[] secret, int[] sizes) {
         int partition = org.apache.spark.BarrierTaskContext.get().partitionId();
         String host = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
-        float[] g = new float[sizes[sizes.length - 1]];
+        float[] g = new float[Arrays.stream(sizes).max().orElse(0)]; // zeros: the sums written back stay finite
         byte[] figures = new byte[8];
         double[] medians = new double[sizes.length];
         try (PeerExchange peers = new PeerExchange(host, rendezvous, secret, partition, 2, 0, 30_000, 64, false,
                 PeerExchange.InJvm.HAND_OVER)) {
             // the executors' JIT compiles the links' paths; both tasks run the same count of exchanges
             for (int warm = 0; warm < 1000 + 10 * sizes.length; warm++) {
-                int n = warm < 1000 ? sizes[0] : sizes[(warm - 1000) / 10];
-                Arrays.fill(g, 0, n, 1e-3f);
-                peers.allReduce(g, n, figures);
+                peers.allReduce(g, warm < 1000 ? sizes[0] : sizes[(warm - 1000) / 10], figures);
             }
             for (int k = 0; k < sizes.length; k++) {
                 double[] t = new double[15];
