@@ -20,15 +20,34 @@ public final class FloatFile {
     private FloatFile() {}
 
     public static byte[] encode(String magic, int version, List<float[]> arrays) {
-        byte[] m = magicBytes(magic);
-        long size = m.length + 8 + 4L * arrays.size() + 8;
-        for (float[] a : arrays) {
-            size += 4L * a.length;
-        }
+        long size = encodedBytes(arrays);
         if (size > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("arrays of " + size + " bytes are too large for one file");
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf = ByteBuffer.allocate((int) size);
+        encodeInto(buf, magic, version, arrays);
+        return buf.array();
+    }
+
+    /** The length of what {@link #encode} writes for these arrays. */
+    public static long encodedBytes(List<float[]> arrays) {
+        long size = 8 + 8 + 4L * arrays.size() + 8;
+        for (float[] a : arrays) {
+            size += 4L * a.length;
+        }
+        return size;
+    }
+
+    /**
+     * Writes what {@link #encode} returns into {@code out}, an array-backed buffer of either byte
+     * order (left as it was), at its position: a message that carries the arrays inside it copies
+     * each value once.
+     */
+    public static void encodeInto(ByteBuffer out, String magic, int version, List<float[]> arrays) {
+        byte[] m = magicBytes(magic);
+        int start = out.position();
+        ByteOrder order = out.order();
+        ByteBuffer buf = out.order(ByteOrder.LITTLE_ENDIAN);
         buf.put(m).putInt(version).putInt(arrays.size());
         for (float[] a : arrays) {
             buf.putInt(a.length);
@@ -38,18 +57,35 @@ public final class FloatFile {
             buf.position(buf.position() + 4 * a.length);
         }
         CRC32 crc = new CRC32();
-        crc.update(buf.array(), 0, buf.position());
+        crc.update(buf.array(), buf.arrayOffset() + start, buf.position() - start);
         buf.putLong(crc.getValue());
-        return buf.array();
+        out.order(order);
     }
 
     /** The arrays of a file written by {@link #encode}; {@code name} (the path) appears in every error. */
     public static List<float[]> decode(byte[] bytes, String magic, int version, String name) throws IOException {
-        byte[] m = magicBytes(magic);
-        if (bytes.length < m.length + 16) {
-            throw new IOException(name + ": truncated: " + bytes.length + " bytes, shorter than the header");
+        Layout layout = read(bytes, 0, bytes.length, magic, version, name);
+        List<float[]> arrays = new ArrayList<>(layout.count());
+        for (int i = 0; i < layout.count(); i++) {
+            float[] a = new float[layout.length(i)];
+            layout.copyInto(i, a);
+            arrays.add(a);
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        return arrays;
+    }
+
+    /**
+     * Checks what {@link #encode} wrote into {@code bytes[from, to)} (magic, version, lengths,
+     * checksum) and tells where each array's values lie, without copying them; {@code name}
+     * appears in every error.
+     */
+    public static Layout read(byte[] bytes, int from, int to, String magic, int version, String name) throws IOException {
+        byte[] m = magicBytes(magic);
+        int size = to - from;
+        if (size < m.length + 16) {
+            throw new IOException(name + ": truncated: " + size + " bytes, shorter than the header");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes, from, size).order(ByteOrder.LITTLE_ENDIAN);
         byte[] found = new byte[m.length];
         buf.get(found);
         if (!Arrays.equals(found, m)) {
@@ -60,7 +96,7 @@ public final class FloatFile {
             throw new IOException(name + ": format version " + fileVersion + "; this sparknn reads version " + version);
         }
         int count = buf.getInt();
-        if (count < 0 || count > (bytes.length - buf.position()) / 4) {
+        if (count < 0 || count > (to - buf.position()) / 4) {
             throw new IOException(name + ": truncated or corrupt: header announces " + count + " arrays");
         }
         int[] lengths = new int[count];
@@ -72,25 +108,48 @@ public final class FloatFile {
                 throw new IOException(name + ": corrupt: array " + i + " has length " + lengths[i]);
             }
         }
-        if (bytes.length != expected) {
-            throw new IOException(name + ": truncated or corrupt: " + bytes.length + " bytes, the header announces "
+        if (size != expected) {
+            throw new IOException(name + ": truncated or corrupt: " + size + " bytes, the header announces "
                     + expected + " (arrays of " + Arrays.toString(lengths) + " values)");
         }
         CRC32 crc = new CRC32();
-        crc.update(bytes, 0, bytes.length - 8);
-        long stored = ByteBuffer.wrap(bytes, bytes.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        crc.update(bytes, from, size - 8);
+        long stored = ByteBuffer.wrap(bytes, to - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (stored != crc.getValue()) {
             throw new IOException(name + ": checksum mismatch (stored " + Long.toHexString(stored) + ", computed "
                     + Long.toHexString(crc.getValue()) + "): the file is corrupt");
         }
-        List<float[]> arrays = new ArrayList<>(count);
-        for (int len : lengths) {
-            float[] a = new float[len];
-            buf.asFloatBuffer().get(a);
-            buf.position(buf.position() + 4 * len);
-            arrays.add(a);
+        int[] offsets = new int[count];
+        int at = buf.position();
+        for (int i = 0; i < count; i++) {
+            offsets[i] = at;
+            at += 4 * lengths[i];
         }
-        return arrays;
+        return new Layout(bytes, lengths, offsets);
+    }
+
+    /** Checked arrays lying in an encoded file's bytes: array i has lengths[i] values from byte offsets[i]. */
+    public record Layout(byte[] bytes, int[] lengths, int[] offsets) {
+        public int count() {
+            return lengths.length;
+        }
+
+        public int length(int i) {
+            return lengths[i];
+        }
+
+        /** Array i's values into {@code into}, which must be exactly as long. */
+        public void copyInto(int i, float[] into) {
+            if (into.length != lengths[i]) {
+                throw new IllegalArgumentException("array " + i + " has " + lengths[i] + " values; the destination holds " + into.length);
+            }
+            ByteBuffer.wrap(bytes, offsets[i], 4 * lengths[i]).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(into);
+        }
+
+        /** Array i's values as little-endian bytes (a copy). */
+        public byte[] bytesOf(int i) {
+            return Arrays.copyOfRange(bytes, offsets[i], offsets[i] + 4 * lengths[i]);
+        }
     }
 
     private static byte[] magicBytes(String magic) {

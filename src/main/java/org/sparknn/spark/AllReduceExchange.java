@@ -188,10 +188,7 @@ final class AllReduceExchange implements Exchange {
                     + (epoch + 1));
         }
         try {
-            Tasks.ModelPayload state = StateCopy.decodeState(first.state(), 0,
-                    StateCopy.stateLengths(run.net, run.globalStep.updater().optimizer()), "the state in an epoch report");
-            state.loadInto(run.net);
-            state.restoreInto(run.globalStep.updater().optimizer());
+            StateCopy.loadState(first.state(), 0, run.net, run.globalStep.updater().optimizer(), "the state in an epoch report");
         } catch (java.io.IOException e) { // checked when it arrived
             throw new java.io.UncheckedIOException(e);
         }

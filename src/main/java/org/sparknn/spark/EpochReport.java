@@ -33,18 +33,27 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
 
     private static final int MAX_CLASSES_ON_THE_WIRE = 1 << 12;
 
-    /** This report carrying {@code state} (partition 0's, encoded once the task has gone on). */
-    EpochReport withState(byte[] state) {
-        return new EpochReport(generation, partition, epoch, sums, learningRate, computeNanos, computeSpreadMicros, exchangeNanos,
-                busyNanos, overlappedNanos, validationNanos, epochNanos, validation, state);
+    byte[] encode() {
+        return encode(state.length, out -> out.put(state));
     }
 
-    byte[] encode() {
+    /**
+     * This report (whose own state is empty) carrying the state {@link StateCopy#encodeState}
+     * makes of {@code arrays}, written straight into the message: each value is copied once.
+     */
+    byte[] encodeWithState(long optimizerSteps, java.util.List<float[]> arrays) {
+        if (state.length != 0) {
+            throw new IllegalStateException("the report of partition " + partition + " already carries its state");
+        }
+        return encode(StateCopy.stateBytes(arrays), out -> StateCopy.writeState(out, optimizerSteps, arrays));
+    }
+
+    private byte[] encode(int stateLength, java.util.function.Consumer<java.nio.ByteBuffer> writeState) {
         int figures = 0;
         for (Evaluation e : validation == null ? java.util.List.<Evaluation>of() : validation) {
             figures += evaluationBytes(e.confusion().length);
         }
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(HEADER + 4 + figures + 4 + state.length);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(Math.addExact(HEADER + 4 + figures + 4, stateLength));
         out.putInt(generation).putInt(partition).putInt(epoch);
         out.putDouble(sums.lossSum()).putDouble(sums.penaltySum()).putLong(sums.count()).putLong(sums.correct());
         out.putDouble(learningRate);
@@ -60,7 +69,12 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
                 }
             }
         }
-        out.putInt(state.length).put(state);
+        out.putInt(stateLength);
+        int start = out.position();
+        writeState.accept(out);
+        if (out.position() - start != stateLength) {
+            throw new IllegalStateException("the state took " + (out.position() - start) + " bytes, not " + stateLength);
+        }
         return out.array();
     }
 
@@ -147,7 +161,8 @@ record EpochReport(int generation, int partition, int epoch, Tasks.EpochSums sum
             throw new IOException("an epoch report of partition " + partition + " with " + stateLength + " bytes of state and "
                     + in.available() + " left; expected " + wanted);
         }
-        byte[] state = in.readNBytes(stateLength); // its arrays are checked when the driver takes it (the length is exact here)
+        // its arrays are checked when the driver takes it (the length is exact here)
+        byte[] state = Arrays.copyOfRange(message, message.length - stateLength, message.length);
         return new EpochReport(generation, partition, epoch, sums, learningRate, t[0], t[1], t[2], t[3], t[4], t[5], t[6], validation,
                 state);
     }

@@ -26,10 +26,11 @@ record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPay
 
     /** The message for the state {@code net} and {@code optimizer} hold after {@code stepsDone} steps of {@code epoch}. */
     static byte[] encode(int epoch, long stepsDone, Tasks.EpochSums sums, Network net, Optimizer optimizer) {
-        byte[] state = encodeState(net, optimizer);
-        ByteBuffer buf = ByteBuffer.allocate(HEADER + state.length).order(ByteOrder.LITTLE_ENDIAN);
+        List<float[]> arrays = arrays(net, optimizer);
+        ByteBuffer buf = ByteBuffer.allocate(HEADER + stateBytes(arrays)).order(ByteOrder.LITTLE_ENDIAN);
         buf.putInt(epoch).putLong(stepsDone).putDouble(sums.lossSum()).putDouble(sums.penaltySum()).putLong(sums.count())
-                .putLong(sums.correct()).put(state);
+                .putLong(sums.correct());
+        writeState(buf, optimizer.steps(), arrays);
         return buf.array();
     }
 
@@ -40,8 +41,22 @@ record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPay
 
     /** {@link #encodeState(Network, Optimizer)} of a {@link #snapshot}. */
     static byte[] encodeState(long optimizerSteps, List<float[]> arrays) {
-        byte[] floats = FloatFile.encode(MAGIC, VERSION, arrays);
-        return ByteBuffer.allocate(8 + floats.length).order(ByteOrder.LITTLE_ENDIAN).putLong(optimizerSteps).put(floats).array();
+        ByteBuffer buf = ByteBuffer.allocate(stateBytes(arrays)).order(ByteOrder.LITTLE_ENDIAN);
+        writeState(buf, optimizerSteps, arrays);
+        return buf.array();
+    }
+
+    /** Writes {@link #encodeState}'s bytes into {@code out} (array-backed, of either byte order) at its position, each value copied once. */
+    static void writeState(ByteBuffer out, long optimizerSteps, List<float[]> arrays) {
+        ByteOrder order = out.order();
+        out.order(ByteOrder.LITTLE_ENDIAN).putLong(optimizerSteps);
+        out.order(order);
+        FloatFile.encodeInto(out, MAGIC, VERSION, arrays);
+    }
+
+    /** The length of {@link #encodeState}'s bytes for these arrays. */
+    static int stateBytes(List<float[]> arrays) {
+        return stateBytes(arrays.stream().mapToInt(a -> a.length).toArray());
     }
 
     /**
@@ -64,24 +79,42 @@ record StateCopy(int epoch, long stepsDone, Tasks.EpochSums sums, Tasks.ModelPay
 
     /** The state {@link #encodeState} wrote, its array lengths checked against {@code lengths}; {@code what} names it in errors. */
     static Tasks.ModelPayload decodeState(byte[] bytes, int offset, int[] lengths, String what) throws IOException {
+        FloatFile.Layout arrays = readState(bytes, offset, lengths, what);
+        List<byte[]> optimizerState = new ArrayList<>();
+        for (int i = 2; i < arrays.count(); i++) {
+            optimizerState.add(arrays.bytesOf(i)); // the payload's bytes are the file's: little-endian floats
+        }
+        return new Tasks.ModelPayload(arrays.bytesOf(0), arrays.bytesOf(1), optimizerSteps(bytes, offset), optimizerState);
+    }
+
+    /**
+     * The state {@link #encodeState} wrote, checked as {@link #decodeState} checks it, copied
+     * straight into {@code net}'s weights and BN state and {@code optimizer}'s state and step
+     * count; nothing is written unless every check passes.
+     */
+    static void loadState(byte[] bytes, int offset, Network net, Optimizer optimizer, String what) throws IOException {
+        FloatFile.Layout arrays = readState(bytes, offset, stateLengths(net, optimizer), what);
+        List<float[]> into = arrays(net, optimizer);
+        for (int i = 0; i < into.size(); i++) {
+            arrays.copyInto(i, into.get(i));
+        }
+        optimizer.setSteps(optimizerSteps(bytes, offset));
+    }
+
+    private static FloatFile.Layout readState(byte[] bytes, int offset, int[] lengths, String what) throws IOException {
         if (bytes.length - offset < 8) {
             throw new IOException(what + " ends before its state");
         }
-        long optimizerSteps = ByteBuffer.wrap(bytes, offset, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        List<float[]> arrays = FloatFile.decode(Arrays.copyOfRange(bytes, offset + 8, bytes.length), MAGIC, VERSION, what);
-        int[] found = arrays.stream().mapToInt(a -> a.length).toArray();
-        if (!Arrays.equals(found, lengths)) {
-            throw new IOException(what + " with arrays of " + Arrays.toString(found) + " values; this run's model has "
+        FloatFile.Layout arrays = FloatFile.read(bytes, offset + 8, bytes.length, MAGIC, VERSION, what);
+        if (!Arrays.equals(arrays.lengths(), lengths)) {
+            throw new IOException(what + " with arrays of " + Arrays.toString(arrays.lengths()) + " values; this run's model has "
                     + Arrays.toString(lengths));
         }
-        List<byte[]> optimizerState = new ArrayList<>();
-        for (float[] a : arrays.subList(2, arrays.size())) {
-            optimizerState.add(FloatBytes.encode(a, a.length));
-        }
-        float[] w = arrays.get(0);
-        float[] s = arrays.get(1);
-        return new Tasks.ModelPayload(FloatBytes.encode(w, w.length), FloatBytes.encode(s, s.length), optimizerSteps,
-                optimizerState);
+        return arrays;
+    }
+
+    private static long optimizerSteps(byte[] bytes, int offset) {
+        return ByteBuffer.wrap(bytes, offset, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     }
 
     /** The exact length of {@link #encodeState}'s bytes for arrays of these lengths. */

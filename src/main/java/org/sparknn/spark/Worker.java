@@ -260,8 +260,7 @@ final class Worker {
                         done.computeNanos, done.computeSpreadMicros, done.exchangeNanos, peers.busyNanos() - done.busyBefore,
                         peers.overlappedNanos() - done.overlappedBefore, validationNanos, now - epochStart, figures, new byte[0]);
                 epochStart = now;
-                reports.send(epoch, () -> (snapshot == null ? report : report.withState(StateCopy.encodeState(optimizerSteps, snapshot)))
-                        .encode());
+                reports.send(epoch, () -> snapshot == null ? report.encode() : report.encodeWithState(optimizerSteps, snapshot));
                 firstStep += steps;
                 stepsDone = 0;
                 sums = Tasks.EpochSums.NONE;

@@ -5,9 +5,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API loops of {@link Finite}: x * 0 is 0 for a finite x and NaN otherwise, so a sum of
- * those over the array is NaN exactly when some value is not finite (a multiply and an add per
- * vector, which C2 compiles on every JDK; the finiteness test op it does not on all).
+ * The Vector API loop of {@link Finite}'s scaling, which runs every step: x * 0 is 0 for a finite
+ * x and NaN otherwise, so a sum of those over the array is NaN exactly when some value is not
+ * finite (a multiply and an add per vector, which C2 compiles on every JDK; the finiteness test
+ * op it does not on all).
  */
 final class VectorFinite {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -24,15 +25,5 @@ final class VectorFinite {
             nan = nan.add(v.mul(0f));
         }
         return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? -bound - 1 : bound;
-    }
-
-    /** The end of the whole vectors from {@code from} when all their values are finite, else {@code from} (the scalar loop then finds the first). */
-    static int finitePrefix(float[] a, int from, int to) {
-        int bound = from + S.loopBound(to - from);
-        FloatVector nan = FloatVector.zero(S);
-        for (int i = from; i < bound; i += S.length()) {
-            nan = nan.add(FloatVector.fromArray(S, a, i).mul(0f));
-        }
-        return Float.isNaN(nan.reduceLanes(VectorOperators.ADD)) ? from : bound;
     }
 }

@@ -62,4 +62,33 @@ class FloatFileTest {
         ByteBuffer.wrap(negative).order(ByteOrder.LITTLE_ENDIAN).putInt(16, -1);
         assertTrue(failure(negative).contains("array 0 has length -1"));
     }
+
+    @Test
+    void writtenInsideALargerMessageOfEitherByteOrderTheBytesAreTheFilesAndAreReadInPlace() throws IOException {
+        byte[] file = FloatFile.encode("TESTFILE", 3, ARRAYS);
+        ByteBuffer message = ByteBuffer.allocate(5 + file.length + 3); // big-endian, as a message's header may be
+        message.put(new byte[] {9, 9, 9, 9, 9});
+        FloatFile.encodeInto(message, "TESTFILE", 3, ARRAYS);
+        assertEquals(ByteOrder.BIG_ENDIAN, message.order(), "the buffer's order is left as it was");
+        assertEquals(5 + file.length, message.position());
+        byte[] bytes = message.array();
+        assertArrayEquals(file, Arrays.copyOfRange(bytes, 5, 5 + file.length));
+
+        FloatFile.Layout layout = FloatFile.read(bytes, 5, 5 + file.length, "TESTFILE", 3, "m");
+        assertArrayEquals(new int[] {3, 0, 1}, layout.lengths());
+        float[] first = new float[3];
+        layout.copyInto(0, first);
+        assertArrayEquals(ARRAYS.get(0), first, 0f);
+        assertArrayEquals(Arrays.copyOfRange(file, 28, 40), layout.bytesOf(0), "little-endian floats as the file holds them");
+        assertThrows(IllegalArgumentException.class, () -> layout.copyInto(2, new float[2]));
+        // the checksum covers only the region read: damage outside it is not the file's, damage inside is
+        bytes[0] ^= 1;
+        bytes[bytes.length - 1] ^= 1;
+        FloatFile.read(bytes, 5, 5 + file.length, "TESTFILE", 3, "m");
+        bytes[5 + 30] ^= 4;
+        assertTrue(assertThrows(IOException.class, () -> FloatFile.read(bytes, 5, 5 + file.length, "TESTFILE", 3, "m"))
+                .getMessage().startsWith("m: checksum mismatch"));
+        assertTrue(assertThrows(IOException.class, () -> FloatFile.read(bytes, 5, 5 + file.length - 1, "TESTFILE", 3, "m"))
+                .getMessage().contains("truncated or corrupt"));
+    }
 }

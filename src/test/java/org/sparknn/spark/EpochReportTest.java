@@ -76,6 +76,51 @@ class EpochReportTest {
     }
 
     @Test
+    void partitionZerosStateIsWrittenStraightIntoItsReportAndLoadedStraightIntoTheDriversModel() throws Exception {
+        net.store().values()[3] = 0.75f;
+        adam.state().get(1)[2] = 0.125f;
+        adam.setSteps(17);
+        List<float[]> snapshot = StateCopy.snapshot(net, adam);
+        byte[] direct = report(7, 0, 1, null, new byte[0]).encodeWithState(adam.steps(), snapshot);
+        assertArrayEquals(report(7, 0, 1, null, StateCopy.encodeState(net, adam)).encode(), direct,
+                "the same bytes as the report carrying the encoded state");
+        assertThrows(IllegalStateException.class, () -> report(7, 0, 1, null, StateCopy.encodeState(net, adam))
+                .encodeWithState(adam.steps(), snapshot), "a report carries one state");
+
+        EpochReport.Collector collector = new EpochReport.Collector();
+        collector.expect(new EpochReport.Expected(7, 1, 1, 4, 0, 3, lengths));
+        collector.accept(0, direct);
+        EpochReport arrived = collector.poll(0)[0];
+        Network driver = Network.create(net.spec(), 2);
+        Optimizer driverAdam = new GlobalStep(driver, TrainConfig.defaults(), 10).updater().optimizer();
+        StateCopy.loadState(arrived.state(), 0, driver, driverAdam, "the state");
+        assertArrayEquals(net.store().values(), driver.store().values(), 0f);
+        assertArrayEquals(net.store().state(), driver.store().state(), 0f);
+        for (int i = 0; i < adam.state().size(); i++) {
+            assertArrayEquals(adam.state().get(i), driverAdam.state().get(i), 0f);
+        }
+        assertEquals(17, driverAdam.steps());
+
+        // damaged, or of another model: refused before anything is written
+        Network untouched = Network.create(net.spec(), 3);
+        Optimizer untouchedAdam = new GlobalStep(untouched, TrainConfig.defaults(), 10).updater().optimizer();
+        float[] before = untouched.store().values().clone();
+        byte[] damaged = arrived.state().clone();
+        damaged[damaged.length - 20] ^= 8;
+        assertTrue(assertThrows(IOException.class, () -> StateCopy.loadState(damaged, 0, untouched, untouchedAdam, "the state"))
+                .getMessage().contains("checksum mismatch"));
+        Network wider = Network.create(ModelSpec.mlp(6, new MlpShape(new int[] {7}, MlpShape.Activation.RELU, 0, true, 0.1),
+                3, LossKind.SOFTMAX_CROSS_ENTROPY), 1);
+        Optimizer widerAdam = new GlobalStep(wider, TrainConfig.defaults(), 10).updater().optimizer();
+        float[] widerBefore = wider.store().values().clone();
+        assertTrue(assertThrows(IOException.class, () -> StateCopy.loadState(arrived.state(), 0, wider, widerAdam, "the state"))
+                .getMessage().contains("this run's model has"));
+        assertArrayEquals(before, untouched.store().values(), 0f);
+        assertArrayEquals(widerBefore, wider.store().values(), 0f);
+        assertEquals(0, untouchedAdam.steps());
+    }
+
+    @Test
     void reportsThatDoNotFitTheJobAreRefused() {
         EpochReport.Collector collector = new EpochReport.Collector();
         assertThrows(IOException.class, () -> collector.accept(0, report(7, 0, 1, null, new byte[0]).encode()), "no job under way");
@@ -179,7 +224,7 @@ class EpochReportTest {
                 EpochReport report = report(4, 0, epoch, null, new byte[0]);
                 sender.send(epoch, () -> {
                     encodedBy.add(Thread.currentThread().getName());
-                    return report.withState(StateCopy.encodeState(adam.steps(), snapshot)).encode();
+                    return report.encodeWithState(adam.steps(), snapshot);
                 });
                 net.store().values()[0] += 1; // training goes on: the snapshot keeps the state it copied
             }
