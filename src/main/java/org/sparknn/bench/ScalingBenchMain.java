@@ -227,6 +227,10 @@ public final class ScalingBenchMain {
             SparkSession cluster = SparkSetup.localSession("local-cluster[2,1,2048]", "sparknn-scaling", false);
             JavaSparkContext csc = JavaSparkContext.fromSparkContext(cluster.sparkContext());
             try {
+                // The executor JVMs are new: in their first seconds the JIT's compiler threads share their cores
+                StepTimings warmUp = measuredStep(csc, train, models.get(0), 2);
+                System.out.printf(Locale.ROOT, "local-cluster: a warm-up run of %s on the new executor JVMs, not counted: %.2f ms per step%n",
+                        models.get(0).name(), warmUp.stepMs());
                 for (Model m : models) {
                     // the links as the exchange itself runs them between the two executor JVMs
                     ExchangeProbe.LinkFigures executors = ExchangeProbe.betweenExecutors(csc, (int) m.spec().paramCount());

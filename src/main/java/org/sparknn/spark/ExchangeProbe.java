@@ -131,8 +131,8 @@ public final class ExchangeProbe {
     /**
      * Seconds per step of {@code parties} threads in one {@link SharedSum} group, each running
      * its {@code step} (which first fills a gradient of {@code floats} values, standing for
-     * backward writing it): the median over rounds of 50 steps of partition 0, less the median
-     * time of that fill alone.
+     * backward writing it): the median over rounds of 50 steps of partition 0, after 5 rounds not
+     * counted, less the median time of that fill alone.
      */
     private static double groupStepSeconds(int parties, int floats, String name, PartyStep step) {
         String key = name + System.nanoTime();
@@ -141,6 +141,7 @@ public final class ExchangeProbe {
             members[p] = SharedSum.join(key, p, parties, 30_000);
         }
         int rounds = 15;
+        int warmUp = 5; // the first rounds run code the JIT is still compiling, on the cores the parties use
         int perRound = 50;
         double[][] seconds = new double[parties][rounds];
         Thread[] threads = new Thread[parties];
@@ -148,12 +149,14 @@ public final class ExchangeProbe {
             int self = p;
             threads[p] = new Thread(() -> {
                 Runnable one = step.of(self, members[self]);
-                for (int r = 0; r < rounds; r++) {
+                for (int r = -warmUp; r < rounds; r++) {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < perRound; i++) {
                         one.run();
                     }
-                    seconds[self][r] = (System.nanoTime() - t0) / 1e9 / perRound;
+                    if (r >= 0) {
+                        seconds[self][r] = (System.nanoTime() - t0) / 1e9 / perRound;
+                    }
                 }
             }, name + p);
             threads[p].start();
