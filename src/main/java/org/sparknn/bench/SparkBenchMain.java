@@ -263,7 +263,7 @@ public final class SparkBenchMain {
         return median(t);
     }
 
-    /** The index of the median of an odd number of values. */
+    /** The index of the median of an odd number of values (of the upper middle one of an even number). */
     private static int medianIndex(double[] values) {
         Integer[] order = new Integer[values.length];
         for (int i = 0; i < order.length; i++) {
@@ -274,9 +274,7 @@ public final class SparkBenchMain {
     }
 
     private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+        return values[medianIndex(values)];
     }
 
     private static String rounded(double[] values) {
